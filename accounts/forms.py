@@ -1,0 +1,172 @@
+"""Input validation for account pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class NewPasswordMixin(forms.Form):
+    """Two fields for a new password, checked against the validators of the settings."""
+
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_("At least 12 characters. A sentence you can remember works well."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirm the new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_user: User | None = None
+
+    def clean_new_password2(self) -> str:
+        p1 = self.cleaned_data.get("new_password1")
+        p2 = self.cleaned_data["new_password2"]
+        if p1 and p1 != p2:
+            raise forms.ValidationError(_("The two passwords are not the same."))
+        if p1:
+            password_validation.validate_password(p1, self.password_user)
+        return p2
+
+
+class SignupForm(NewPasswordMixin):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("You will sign in with it. We send a link to verify it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    organization_name = forms.CharField(
+        label=_("Organization name"),
+        max_length=150,
+        help_text=_("Your company or your own name. You become its legal representative."),
+    )
+    field_order = ["first_name", "last_name", "email", "organization_name"]
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _(
+                    "An account with this email address exists already. Sign in or reset the "
+                    "password."
+                )
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Similarity to the name and address is checked against an unsaved user.
+        self.password_user = User(
+            email=cleaned.get("email", ""),
+            first_name=cleaned.get("first_name", ""),
+            last_name=cleaned.get("last_name", ""),
+        )
+        p1 = cleaned.get("new_password1")
+        if p1 and "new_password2" not in self.errors:
+            try:
+                password_validation.validate_password(p1, self.password_user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return cleaned
+
+    def clean_new_password2(self) -> str:
+        # Validators run in clean(), once the name and address are known.
+        p1 = self.cleaned_data.get("new_password1")
+        p2 = self.cleaned_data["new_password2"]
+        if p1 and p1 != p2:
+            raise forms.ValidationError(_("The two passwords are not the same."))
+        return p2
+
+
+class PasswordChangeForm(NewPasswordMixin):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_user = user
+
+    def clean_old_password(self) -> str:
+        old = self.cleaned_data["old_password"]
+        assert self.password_user is not None
+        if not self.password_user.check_password(old):
+            raise forms.ValidationError(_("This is not your current password."))
+        return old
+
+
+class SetPasswordForm(NewPasswordMixin):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_user = user
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "language"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+        help_texts = {"phone": _("With the country code, for example +41 21 000 00 00.")}
+
+    def clean_phone(self) -> str:
+        phone = "".join(self.cleaned_data["phone"].split())
+        if phone and not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
+            raise forms.ValidationError(
+                _("Enter the number with its country code, for example +41 21 000 00 00.")
+            )
+        return phone
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

@@ -1,0 +1,187 @@
+"""Every change to an account: creation, email verification, passwords, profile, sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import Session, User
+from portal import ratelimit
+from portal.audit import record_event
+from portal.outbox import send_email
+
+EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
+_VERIFY_SALT = "accounts.verify-email"
+
+
+class EmailTaken(Exception):
+    """An account with this address exists already."""
+
+
+def do_create_user(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "en"
+) -> User:
+    """Create an account and send the email-verification link."""
+    email = User.objects.normalize_email(email)
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise EmailTaken(email)
+        user = User.objects.create_user(
+            email, password, first_name=first_name, last_name=last_name, language=language
+        )
+        record_event("user.signed_up", actor=user, target=user, subject_user=user)
+        send_verification_email(user)
+    return user
+
+
+def email_verification_token(user: User) -> str:
+    # The address is part of the payload: a link sent to an old address stops working once the
+    # address changes.
+    return signing.dumps({"id": user.pk, "email": user.email}, salt=_VERIFY_SALT, compress=True)
+
+
+def send_verification_email(user: User) -> None:
+    token = email_verification_token(user)
+    send_email(
+        "verify_email",
+        to_user=user,
+        key=f"verify-email:{user.pk}:{timezone.now().isoformat()}",
+        context={
+            "url": reverse("accounts:verify-email", args=[token]),
+            "name": user.get_short_name(),
+        },
+    )
+
+
+def do_verify_email(token: str) -> User | None:
+    """Mark the address verified. None when the link is tampered with, too old or outdated."""
+    try:
+        payload = signing.loads(token, salt=_VERIFY_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    user = User.objects.filter(pk=payload.get("id"), email=payload.get("email")).first()
+    if user is None:
+        return None
+    if user.email_verified_at is None:
+        with transaction.atomic():
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+            record_event("user.email_verified", actor=user, target=user, subject_user=user)
+    return user
+
+
+def do_update_profile(user: User, *, actor: User, **fields: Any) -> User:
+    with transaction.atomic():
+        changed = sorted(k for k, v in fields.items() if getattr(user, k) != v)
+        if not changed:
+            return user
+        for name in changed:
+            setattr(user, name, fields[name])
+        user.save(update_fields=changed)
+        record_event(
+            "user.profile_updated",
+            actor=actor,
+            target=user,
+            subject_user=user,
+            data={"fields": changed},
+        )
+    return user
+
+
+def do_set_language(user: User, language: str) -> None:
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def do_change_password(
+    user: User, new_password: str, *, actor: User, keep_session_key: str | None
+) -> int:
+    """Set a new password, sign out every other session and tell the user by email.
+
+    Returns how many other sessions were ended. The current session (if any) is kept; the view
+    must call `update_session_auth_hash` so it stays valid.
+    """
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        ended = end_other_sessions(user, keep_session_key=keep_session_key)
+        record_event(
+            "user.password_changed",
+            actor=actor,
+            target=user,
+            subject_user=user,
+            data={"other_sessions_ended": ended},
+        )
+        send_email(
+            "password_changed",
+            to_user=user,
+            key=f"password-changed:{user.pk}:{timezone.now().isoformat()}",
+            context={"name": user.get_short_name(), "url": reverse("accounts:password-reset")},
+        )
+    return ended
+
+
+def end_other_sessions(user: User, *, keep_session_key: str | None) -> int:
+    qs = Session.objects.filter(user=user)
+    if keep_session_key:
+        qs = qs.exclude(session_key=keep_session_key)
+    count, _ = qs.delete()
+    return count
+
+
+def do_end_sessions(user: User, *, keep_session_key: str | None, actor: User) -> int:
+    """ "Sign out of all other sessions"."""
+    with transaction.atomic():
+        ended = end_other_sessions(user, keep_session_key=keep_session_key)
+        record_event(
+            "user.sessions_ended",
+            actor=actor,
+            target=user,
+            subject_user=user,
+            data={"count": ended},
+        )
+    return ended
+
+
+def do_end_session(user: User, session_key: str, *, actor: User) -> bool:
+    with transaction.atomic():
+        deleted, _ = Session.objects.filter(user=user, session_key=session_key).delete()
+        if deleted:
+            record_event("user.session_ended", actor=actor, target=user, subject_user=user)
+    return bool(deleted)
+
+
+def do_request_password_reset(email: str, *, ip: str | None) -> None:
+    """Email a reset link if the account exists. Says nothing either way, to the caller or in
+    timing that matters: the email is queued, not sent, within the request."""
+    user = User.objects.find_by_email(email)
+    if user is None or not user.is_active or not user.has_usable_password():
+        return
+    if not ratelimit.hit("password-reset", f"user:{user.pk}").allowed:
+        return
+    with transaction.atomic():
+        uid = urlsafe_base64_encode(str(user.pk).encode())
+        token = default_token_generator.make_token(user)
+        record_event("user.password_reset_requested", actor=None, target=user, subject_user=user)
+        send_email(
+            "password_reset",
+            to_user=user,
+            key=f"password-reset:{user.pk}:{timezone.now().isoformat()}",
+            context={
+                "name": user.get_short_name(),
+                "url": reverse("accounts:password-reset-confirm", args=[uid, token]),
+            },
+        )
+
+
+def reset_token_generator() -> PasswordResetTokenGenerator:
+    # Django's token embeds the password hash and last login: it stops working once used, and
+    # after PASSWORD_RESET_TIMEOUT (one hour).
+    return default_token_generator

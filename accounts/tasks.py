@@ -1,0 +1,15 @@
+"""Account housekeeping tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import Session
+
+
+@shared_task(ignore_result=True)
+def purge_expired_sessions() -> int:
+    """Delete expired session rows. Scheduled hourly by beat (portal/celery.py)."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,297 @@
+"""Account pages: sign in and out, passwords, email verification, profile, language, sessions."""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import (
+    ConfirmPasswordForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SetPasswordForm,
+)
+from accounts.login import attempt_login, remember_browser
+from accounts.models import Session, User
+from accounts.reauth import mark_recently_authenticated
+from portal import ratelimit
+from portal.models import AuditEvent
+from portal.request_context import client_ip
+
+RESET_SESSION_TOKEN = "_password_reset_token"  # noqa: S105 - a session key name
+RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL placeholder
+
+
+def safe_next(request: HttpRequest, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def wait_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many attempts. Try again in %(n)d minute.",
+        "Too many attempts. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(safe_next(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = attempt_login(request, form.cleaned_data["email"], form.cleaned_data["password"])
+        if result.locked:
+            form.add_error(None, wait_message(result.retry_after))
+        elif result.user is None:
+            form.add_error(None, _("The email address or the password is not right."))
+        else:
+            login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+            mark_recently_authenticated(request)
+            response = redirect(safe_next(request))
+            remember_browser(request, response, result.user)
+            return response
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You are signed out."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@never_cache
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the verification email opens a page whose button verifies (no change on GET)."""
+    if request.method == "POST":
+        user = services.do_verify_email(token)
+        if user is None:
+            return render(request, "accounts/verify_email.html", {"invalid": True}, status=400)
+        messages.success(request, _("Your email address is verified. Thank you."))
+        return redirect("home" if request.user.is_authenticated else "accounts:login")
+    return render(request, "accounts/verify_email.html", {"token": token})
+
+
+@login_required
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_email_verified:
+        messages.info(request, _("Your email address is already verified."))
+    elif ratelimit.hit("password-reset", f"verify:{user.pk}").allowed:
+        services.send_verification_email(user)
+        messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
+    else:
+        messages.error(request, _("We sent several links already. Please check your inbox."))
+    return redirect("accounts:profile")
+
+
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        verdict = ratelimit.hit("password-reset", f"ip:{client_ip(request)}")
+        if not verdict.allowed:
+            form.add_error(None, wait_message(verdict.retry_after))
+        else:
+            services.do_request_password_reset(form.cleaned_data["email"], ip=client_ip(request))
+            return redirect("accounts:password-reset-sent")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_sent.html")
+
+
+def _user_from_uid(uidb64: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Like Django's view: the token leaves the URL (and the Referer) for the session at once."""
+    user = _user_from_uid(uidb64)
+    generator = services.reset_token_generator()
+    if token != RESET_URL_TOKEN:
+        if user is not None and generator.check_token(user, token):
+            request.session[RESET_SESSION_TOKEN] = token
+            return redirect("accounts:password-reset-confirm", uidb64, RESET_URL_TOKEN)
+        return render(request, "accounts/password_reset_confirm.html", {"invalid": True})
+    session_token = request.session.get(RESET_SESSION_TOKEN, "")
+    if user is None or not generator.check_token(user, session_token):
+        return render(request, "accounts/password_reset_confirm.html", {"invalid": True})
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Every session is signed out; resetting never signs anyone in (2FA must not be bypassed).
+        services.do_change_password(
+            user, form.cleaned_data["new_password1"], actor=user, keep_session_key=None
+        )
+        request.session.pop(RESET_SESSION_TOKEN, None)
+        messages.success(request, _("Your password is changed. You can sign in with it now."))
+        return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ended = services.do_change_password(
+            user,
+            form.cleaned_data["new_password1"],
+            actor=user,
+            keep_session_key=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)
+        mark_recently_authenticated(request)
+        messages.success(
+            request,
+            ngettext(
+                "Your password is changed. %(n)d other session was signed out.",
+                "Your password is changed. %(n)d other sessions were signed out.",
+                ended,
+            )
+            % {"n": ended},
+        )
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("password")
+@never_cache
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """The re-authentication page of `accounts.reauth`."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ConfirmPasswordForm(user, request.POST or None)
+    if request.method == "POST":
+        verdict = ratelimit.hit("reauth", f"user:{user.pk}")
+        if not verdict.allowed:
+            form = ConfirmPasswordForm(user)
+            form.is_bound = False
+            messages.error(request, wait_message(verdict.retry_after))
+        elif form.is_valid():
+            ratelimit.reset("reauth", f"user:{user.pk}")
+            mark_recently_authenticated(request)
+            return HttpResponseRedirect(safe_next(request, default="accounts:profile"))
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
+    if request.method == "POST" and form.is_valid():
+        services.do_update_profile(
+            user, actor=user, **{f: form.cleaned_data[f] for f in form.Meta.fields}
+        )
+        translation.activate(user.language)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language: saved on the profile when signed in, in a cookie otherwise."""
+    form = LanguageForm(request.POST)
+    response = HttpResponseRedirect(safe_next(request))
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            services.do_set_language(request.user, language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        key = request.POST.get("session", "")
+        if request.POST.get("all"):
+            ended = services.do_end_sessions(
+                user, keep_session_key=request.session.session_key, actor=user
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d other session was signed out.",
+                    "%(n)d other sessions were signed out.",
+                    ended,
+                )
+                % {"n": ended},
+            )
+        elif (
+            key
+            and key != request.session.session_key
+            and services.do_end_session(user, key, actor=user)
+        ):
+            messages.success(request, _("That session was signed out."))
+        return redirect("accounts:sessions")
+    rows = Session.objects.filter(user=user, expire_date__gt=timezone.now()).order_by(
+        "-last_activity"
+    )
+    return render(
+        request,
+        "accounts/sessions.html",
+        {"rows": rows, "current": request.session.session_key},
+    )
+
+
+@login_required
+def activity(request: HttpRequest) -> HttpResponse:
+    """The person's own audit trail: what they did and what was done to their account."""
+    user = request.user
+    events = AuditEvent.objects.filter(Q(subject_user=user) | Q(actor=user))
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/activity.html", {"page": page})

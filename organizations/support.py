@@ -1,0 +1,37 @@
+"""The "support" group: the least permissions support staff need in the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+SUPPORT_GROUP = "support"
+# (app label, codename). Support looks things up and deactivates accounts; it does not edit
+# organizations or memberships (those changes belong to the customers, through the rule).
+SUPPORT_PERMISSIONS = [
+    ("accounts", "view_user"),
+    ("accounts", "change_user"),
+    ("accounts", "view_session"),
+    ("organizations", "view_organization"),
+    ("organizations", "view_membership"),
+    ("organizations", "view_invitation"),
+    ("portal", "view_auditevent"),
+    ("portal", "view_notification"),
+]
+
+
+def ensure_support_group(**kwargs: Any) -> Group:
+    """Create or update the group; connected to post_migrate, so every migrate keeps it right."""
+    # post_migrate may reach us before auth has created this run's permissions.
+    for label in {app for app, _ in SUPPORT_PERMISSIONS}:
+        create_permissions(apps.get_app_config(label), verbosity=0)
+    group, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
+    wanted = [
+        Permission.objects.filter(content_type__app_label=app, codename=code).first()
+        for app, code in SUPPORT_PERMISSIONS
+    ]
+    group.permissions.add(*[p for p in wanted if p is not None])
+    return group

@@ -1,0 +1,383 @@
+"""Organization pages. Every view resolves the organization through the user's memberships:
+another organization's page is a 404, a lower role's attempt a 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.forms import SignupForm
+from accounts.login import remember_browser
+from accounts.models import User
+from accounts.reauth import mark_recently_authenticated, require_recent_password
+from accounts.views import wait_message
+from organizations import services
+from organizations.forms import (
+    InviteForm,
+    OrganizationCreateForm,
+    OrganizationForm,
+    RoleForm,
+    role_help,
+)
+from organizations.models import Invitation, Membership, Organization
+from portal import ratelimit
+from portal.models import AuditEvent
+from portal.request_context import client_ip
+
+OrgView = Callable[..., HttpResponse]
+
+
+def org_member_required(view: OrgView) -> OrgView:
+    """Resolve `slug` to the user's membership (404 for anyone else) and pass it to the view as
+    `membership`; the organization is `membership.organization`."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = (
+            Membership.objects.for_user(request.user)
+            .select_related("organization")
+            .filter(organization__slug=slug)
+            .first()
+        )
+        if membership is None:
+            raise Http404
+        request.session["current_org"] = slug
+        return view(request, membership, *args, **kwargs)
+
+    return wrapper
+
+
+def _member_of(membership: Membership, pk: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user"), organization=membership.organization, pk=pk
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: the organization worked on last (or the first one); otherwise sign in."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    memberships = Membership.objects.for_user(request.user).select_related("organization")
+    current = request.session.get("current_org")
+    chosen = next((m for m in memberships if m.organization.slug == current), None) or next(
+        iter(memberships.order_by("organization__name")), None
+    )
+    if chosen is None:
+        return redirect("organizations:list")
+    return redirect(chosen.organization)
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        verdict = ratelimit.hit("signup-ip", client_ip(request) or "unknown")
+        if not verdict.allowed:
+            form.is_valid()
+            form.add_error(None, wait_message(verdict.retry_after))
+        elif form.is_valid():
+            data = form.cleaned_data
+            user = services.do_sign_up(
+                email=data["email"],
+                password=data["new_password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organization_name=data["organization_name"],
+                language=get_language() or "en",
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            mark_recently_authenticated(request)
+            messages.success(
+                request,
+                _("Welcome! We sent a link to %(email)s to verify your address.")
+                % {"email": user.email},
+            )
+            response = redirect("home")
+            remember_browser(request, response, user)
+            return response
+    return render(request, "organizations/signup.html", {"form": form})
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.for_user(request.user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    return render(request, "organizations/organization_list.html", {"memberships": memberships})
+
+
+@login_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.do_create_organization(form.cleaned_data["name"], creator=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("%(org)s is created.") % {"org": org.name})
+        return redirect(org)
+    return render(request, "organizations/organization_create.html", {"form": form})
+
+
+@org_member_required
+def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.organization
+    counts = {
+        "members": org.memberships.count(),
+        "invitations": sum(
+            1 for i in org.invitations.filter(accepted_at=None, revoked_at=None) if i.is_pending
+        ),
+    }
+    return render(
+        request,
+        "organizations/dashboard.html",
+        {"membership": membership, "org": org, "counts": counts},
+    )
+
+
+@org_member_required
+def organization_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not membership.can_edit_organization:
+        raise PermissionDenied
+    org = membership.organization
+    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    if request.method == "POST" and form.is_valid():
+        services.do_update_organization(
+            org,
+            actor=request.user,  # type: ignore[arg-type]
+            **{f: form.cleaned_data[f] for f in form.Meta.fields},
+        )
+        messages.success(request, _("The organization's details are saved."))
+        return redirect("organizations:settings", org.slug)
+    return render(
+        request,
+        "organizations/organization_settings.html",
+        {"membership": membership, "org": org, "form": form},
+    )
+
+
+@org_member_required
+def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not membership.can_read_audit_log:
+        raise PermissionDenied
+    org = membership.organization
+    events = AuditEvent.objects.filter(organization_id=org.pk).select_related("actor")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "organizations/activity.html", {"membership": membership, "org": org, "page": page}
+    )
+
+
+@org_member_required
+def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.organization
+    members = Membership.objects.filter(organization=org).select_related("user").ordered_by_role()
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    invitations = (
+        [
+            i
+            for i in Invitation.objects.filter(organization=org, accepted_at=None, revoked_at=None)
+            if i.is_pending
+        ]
+        if membership.can_manage_members
+        else []
+    )
+    legal_count = sum(1 for m in members if m.is_legal_representative and m.user.is_active)
+    return render(
+        request,
+        "organizations/member_list.html",
+        {
+            "membership": membership,
+            "org": org,
+            "page": page,
+            "invitations": invitations,
+            "invite_form": InviteForm(acting=membership) if membership.can_manage_members else None,
+            "only_one_legal_representative": legal_count == 1,
+        },
+    )
+
+
+@org_member_required
+def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not membership.can_manage_members:
+        raise PermissionDenied
+    org = membership.organization
+    form = InviteForm(request.POST or None, acting=membership)
+    if request.method == "POST" and form.is_valid():
+        verdict = ratelimit.hit("invite", f"org:{org.pk}")
+        if not verdict.allowed:
+            form.add_error(None, wait_message(verdict.retry_after))
+        else:
+            try:
+                services.do_invite_member(
+                    org,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    billing_rights=form.cleaned_data["billing_rights"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except services.MembershipError as exc:
+                form.add_error("email", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("We sent an invitation to %(email)s. It is valid for 7 days.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("organizations:member-list", org.slug)
+    return render(
+        request,
+        "organizations/member_invite.html",
+        {"membership": membership, "org": org, "form": form, "role_help": role_help()},
+    )
+
+
+@org_member_required
+@require_recent_password
+def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    org = membership.organization
+    target = _member_of(membership, pk)
+    if target.pk == membership.pk:
+        messages.error(request, _("You cannot change your own role."))
+        return redirect("organizations:member-list", org.slug)
+    if not membership.can_change_membership(target):
+        raise PermissionDenied
+    form = RoleForm(
+        request.POST or None,
+        acting=membership,
+        initial={"role": target.role, "billing_rights": target.billing_rights},
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_change_role(
+                target,
+                role=form.cleaned_data["role"],
+                billing_rights=form.cleaned_data["billing_rights"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except services.LegalRepresentativeRequired as exc:
+            error = str(exc)
+        except services.MembershipError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The role of %(name)s is changed.") % {"name": target.user.get_full_name()},
+            )
+            return redirect("organizations:member-list", org.slug)
+    return render(
+        request,
+        "organizations/member_role.html",
+        {
+            "membership": membership,
+            "org": org,
+            "target": target,
+            "form": form,
+            "legal_error": error,
+            "role_help": role_help(),
+        },
+        status=409 if error else 200,
+    )
+
+
+@org_member_required
+@require_recent_password
+def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    org = membership.organization
+    target = _member_of(membership, pk)
+    if target.pk == membership.pk:
+        return redirect("organizations:leave", org.slug)
+    if not membership.can_change_membership(target):
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            services.do_remove_member(target, actor=request.user)  # type: ignore[arg-type]
+        except services.LegalRepresentativeRequired as exc:
+            error = str(exc)
+        except services.MembershipError as exc:
+            messages.error(request, str(exc))
+            return redirect("organizations:member-list", org.slug)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer a member of %(org)s.")
+                % {"name": target.user.get_full_name(), "org": org.name},
+            )
+            return redirect("organizations:member-list", org.slug)
+    return render(
+        request,
+        "organizations/member_remove.html",
+        {"membership": membership, "org": org, "target": target, "legal_error": error},
+        status=409 if error else 200,
+    )
+
+
+@org_member_required
+def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.organization
+    error = None
+    if request.method == "POST":
+        try:
+            services.do_leave_organization(membership, actor=request.user)  # type: ignore[arg-type]
+        except services.LegalRepresentativeRequired as exc:
+            error = str(exc)
+        else:
+            request.session.pop("current_org", None)
+            messages.success(request, _("You left %(org)s.") % {"org": org.name})
+            return redirect("home")
+    return render(
+        request,
+        "organizations/leave.html",
+        {"membership": membership, "org": org, "legal_error": error},
+        status=409 if error else 200,
+    )
+
+
+@org_member_required
+@require_POST
+def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=pk)
+    services.do_revoke_invitation(invitation, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("organizations:member-list", membership.organization.slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an invitation email: a page with one button (no change on GET)."""
+    invitation = services.invitation_from_token(token)
+    context: dict[str, Any] = {"invitation": invitation, "token": token}
+    if invitation is None or not invitation.is_pending:
+        return render(request, "organizations/invitation_accept.html", context | {"invalid": True})
+    user = request.user
+    if user.is_authenticated:
+        context["wrong_account"] = user.email != User.objects.normalize_email(invitation.email)
+    if request.method == "POST" and user.is_authenticated:
+        try:
+            services.do_accept_invitation(invitation, user=user)
+        except services.MembershipError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("Welcome to %(org)s.") % {"org": invitation.organization.name}
+            )
+            return redirect(invitation.organization)
+    return render(request, "organizations/invitation_accept.html", context)

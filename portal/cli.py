@@ -1,0 +1,147 @@
+"""The `portal` command.
+
+    uv run portal up [--port N]    migrate, seed the demo once, run web + worker + beat
+    uv run portal manage ARGS...   any manage.py command
+
+`up` is the embedded mode: SQLite, the filesystem broker and mail written to files, all in the
+data folder (var/ or PORTAL_DATA_DIR), unless DATABASE_URL / REDIS_URL / EMAIL_URL say otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+STOP_TIMEOUT = 10
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def up(port: int, host: str) -> int:
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("PORTAL_BASE_URL", f"http://{host}:{port}")
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from portal import demo
+
+    print(f"Data folder: {settings.DATA_DIR}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if demo.seed():
+        print("Demo data created.")
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+    schedule = settings.DATA_DIR / "celerybeat-schedule"
+    children = [
+        subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--no-ws",
+                "portal.wsgi:application",
+            ],
+        ),
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(schedule),
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "WARNING",
+            ],
+        ),
+    ]
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    url = f"http://{host}:{port}/"
+    print(f"\nThe portal runs at {url}")
+    print(f"Sign in with any of these (password {settings.DEMO_PASSWORD}):")
+    for email, _first, _last, what in demo.DEMO_LOGINS:
+        print(f"  {email:<22} {what}")
+    if settings.DEBUG:
+        print(f"Emails and SMS sent: {url}dev/outbox/")
+    print("Press Ctrl-C to stop.\n", flush=True)
+
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"A process stopped (exit {child.returncode}); stopping the others.")
+                exit_code = child.returncode or 1
+                stopping = True
+        time.sleep(0.3)
+
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    print("Stopped.")
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="portal", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="run the portal with web server, worker and beat")
+    p_up.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p_up.add_argument("--host", default="127.0.0.1")
+    p_manage = sub.add_parser("manage", help="run a manage.py command")
+    p_manage.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    if args.command == "up":
+        if not 0 < args.port < 65536:
+            parser.error("--port must be between 1 and 65535")
+        return up(args.port, args.host)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["portal manage", *args.args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Demo data of DESIGN.md, created once by `portal up` (or `manage.py seed_demo`).
+
+This module sits at the top of the project, beside the settings and URLs: it knows every app.
+Later issues extend `seed()` with their own demo objects.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from organizations.models import Membership, Organization, Role
+from organizations.support import ensure_support_group
+
+DEMO_LOGINS = [
+    ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA"),
+    ("bob@example.com", "Bob", "Meier", "administrator of Acme SA"),
+    ("carol@example.com", "Carol", "Dubois", "legal representative of Studio Carol (partner)"),
+    ("dave@example.com", "Dave", "Keller", "an outsider with his own organization"),
+    ("support@example.com", "Sam", "Support", "support staff (admin)"),
+]
+
+
+def is_seeded() -> bool:
+    return User.objects.filter(email="alice@example.com").exists()
+
+
+@transaction.atomic
+def seed() -> bool:
+    """Create the demo cast. Returns False (and changes nothing) when it exists already."""
+    if is_seeded():
+        return False
+    users = {}
+    for email, first, last, _ in DEMO_LOGINS:
+        users[email.split("@")[0]] = User.objects.create_user(
+            email,
+            settings.DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email_verified_at=timezone.now(),
+            language="it" if first == "Alice" else "en",
+        )
+    acme = Organization.objects.create(
+        name="Acme SA",
+        slug="acme",
+        address="Rue du Lac 1",
+        postal_code="1003",
+        city="Lausanne",
+        country="CH",
+        email="office@acme.example",
+    )
+    carol_org = Organization.objects.create(
+        name="Studio Carol",
+        slug="studio-carol",
+        city="Genève",
+        country="CH",
+        email="hello@studio-carol.example",
+    )
+    dave_org = Organization.objects.create(name="Keller Consulting", slug="keller", country="DE")
+    Membership.objects.create(
+        organization=acme, user=users["alice"], role=Role.LEGAL_REPRESENTATIVE
+    )
+    Membership.objects.create(organization=acme, user=users["bob"], role=Role.ADMINISTRATOR)
+    Membership.objects.create(
+        organization=carol_org, user=users["carol"], role=Role.LEGAL_REPRESENTATIVE
+    )
+    Membership.objects.create(
+        organization=dave_org, user=users["dave"], role=Role.LEGAL_REPRESENTATIVE
+    )
+    support = users["support"]
+    support.is_staff = True
+    support.save(update_fields=["is_staff"])
+    support.groups.add(ensure_support_group())
+    return True

@@ -1,0 +1,43 @@
+// Small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // The first problem of a form gets focus, so keyboard and screen-reader users hear it first.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+
+    // The language picker switches on change; its button is only needed without JavaScript.
+    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
+      var fallback = select.form.querySelector("[data-autosubmit-fallback]");
+      if (fallback) { fallback.hidden = true; }
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+
+    // Menus (<details>) close with Escape and when clicking elsewhere.
+    var menus = document.querySelectorAll("[data-menu]");
+    document.addEventListener("click", function (event) {
+      menus.forEach(function (menu) {
+        if (menu.open && !menu.contains(event.target)) { menu.open = false; }
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      menus.forEach(function (menu) {
+        if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+      });
+    });
+
+    // Copy buttons of one-time secrets.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.getAttribute("data-copy"));
+        navigator.clipboard.writeText(field.value || field.textContent).then(function () {
+          var status = document.getElementById(button.getAttribute("data-copy") + "-status");
+          if (status) { status.textContent = button.getAttribute("data-copied"); }
+        });
+      });
+    });
+  });
+})();

@@ -1,0 +1,51 @@
+"""Pages of the frame: error pages, the health check and the DEBUG-only outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+
+from portal.models import Notification
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Emails and SMS the portal sent, for someone trying the demo (DEBUG only)."""
+    if not settings.DEBUG:
+        raise Http404
+    notifications = Notification.objects.all()
+    page = Paginator(notifications, 20).get_page(request.GET.get("page"))
+    return render(request, "portal/outbox.html", {"page": page})
+
+
+def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    return HttpResponse(loader.render_to_string(template, {}, request), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Any) -> HttpResponse:
+    return _error(request, "400.html", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Any) -> HttpResponse:
+    return _error(request, "403.html", 403)
+
+
+def page_not_found(request: HttpRequest, exception: Any) -> HttpResponse:
+    return _error(request, "404.html", 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context here: rendering must not depend on what may have failed.
+    return HttpResponse(loader.render_to_string("500.html", {}), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, "403_csrf.html", 403)

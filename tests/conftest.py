@@ -1,0 +1,114 @@
+"""The fixed cast of the tests (STYLE.md): alice is legal representative of Acme, bob an Acme
+administrator, carol a partner (legal representative of Studio Carol), dave an outsider with an
+organization of his own. Everyone's password is `factories.PASSWORD`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import User
+from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
+from organizations.models import Membership, Organization, Role
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Rate-limit counters of one test must not leak into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def acme(db: Any) -> Organization:
+    return OrganizationFactory(name="Acme SA", slug="acme")
+
+
+@pytest.fixture
+def studio_carol(db: Any) -> Organization:
+    return OrganizationFactory(name="Studio Carol", slug="studio-carol")
+
+
+@pytest.fixture
+def alice(acme: Organization) -> User:
+    user = UserFactory(email="alice@example.com", first_name="Alice", last_name="Rossi")
+    MembershipFactory(organization=acme, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    return user
+
+
+@pytest.fixture
+def bob(acme: Organization) -> User:
+    user = UserFactory(email="bob@example.com", first_name="Bob", last_name="Meier")
+    MembershipFactory(organization=acme, user=user, role=Role.ADMINISTRATOR)
+    return user
+
+
+@pytest.fixture
+def carol(studio_carol: Organization) -> User:
+    user = UserFactory(email="carol@example.com", first_name="Carol", last_name="Dubois")
+    MembershipFactory(organization=studio_carol, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    return user
+
+
+@pytest.fixture
+def dave(db: Any) -> User:
+    user = UserFactory(email="dave@example.com", first_name="Dave", last_name="Keller")
+    org = OrganizationFactory(name="Keller Consulting", slug="keller")
+    MembershipFactory(organization=org, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    return user
+
+
+@pytest.fixture
+def erin(acme: Organization) -> User:
+    """An Acme collaborator without accounting rights: the lower role of Acme's pages."""
+    user = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
+    MembershipFactory(organization=acme, user=user, role=Role.COLLABORATOR)
+    return user
+
+
+def membership(user: User, org: Organization) -> Membership:
+    return Membership.objects.get(user=user, organization=org)
+
+
+def signed_in(user: User, *, recent_password: bool = True) -> Client:
+    """A client signed in as `user`, who (by default) confirmed the password a moment ago."""
+    import time
+
+    client = Client()
+    client.force_login(user)
+    if recent_password:
+        session = client.session
+        session[REAUTH_SESSION_KEY] = time.time()
+        session.save()
+    return client
+
+
+@pytest.fixture
+def as_alice(alice: User) -> Client:
+    return signed_in(alice)
+
+
+@pytest.fixture
+def as_bob(bob: User) -> Client:
+    return signed_in(bob)
+
+
+@pytest.fixture
+def as_dave(dave: User) -> Client:
+    return signed_in(dave)
+
+
+@pytest.fixture
+def as_erin(erin: User) -> Client:
+    return signed_in(erin)

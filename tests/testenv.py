@@ -1,0 +1,15 @@
+"""A pytest plugin (`-p tests.testenv` in pyproject.toml) loaded before Django: the environment.
+
+Tests speak plain HTTP to the test client and to the live server, so the HTTPS-only settings of
+production (redirect, Secure and __Host- cookies) are off unless a test asks for them. Every
+other setting comes from the environment as in production: CI sets DATABASE_URL and REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("PORTAL_HTTPS", "false")
+os.environ.setdefault("PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="portal-test-"))
+os.environ.setdefault("EMAIL_URL", "memorymail://")
