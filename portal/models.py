@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit_actions import action_label
+
 
 class AuditEvent(models.Model):
     """One security-relevant change: who did what to what, in which organization, from where."""
@@ -53,6 +55,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    @property
+    def label(self) -> str:
+        return action_label(self.action)
 
 
 class Notification(models.Model):

@@ -1,0 +1,36 @@
+"""What each audit action means, in the user's words (shown on activity pages).
+
+Actions are stable identifiers `<noun>.<verb>` written by the services; add the label of a new one
+here. An action without a label is shown as its identifier.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    "user.signed_up": _("Account created"),
+    "user.email_verified": _("Email address verified"),
+    "user.login_failed": _("Failed sign-in attempt"),
+    "user.password_changed": _("Password changed"),
+    "user.password_reset_requested": _("Password reset requested"),
+    "user.profile_updated": _("Profile updated"),
+    "user.sessions_ended": _("Other sessions signed out"),
+    "user.session_ended": _("A session was signed out"),
+    "user.deactivated": _("Account deactivated"),
+    "user.deleted": _("Account deleted"),
+    "organization.created": _("Organization created"),
+    "organization.updated": _("Organization details changed"),
+    "member.invited": _("Member invited"),
+    "member.invitation_revoked": _("Invitation withdrawn"),
+    "member.joined": _("Member joined"),
+    "member.role_changed": _("Role changed"),
+    "member.removed": _("Member removed"),
+    "member.left": _("Member left"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
