@@ -71,6 +71,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email[:1].upper()
 
 
+# Markers of the browser and the system in a User-Agent, most specific first: Edge and Opera
+# also say "Chrome" and "Safari", Chrome says "Safari", an iPhone says "like Mac OS X" and
+# Android says "Linux".
+_BROWSERS = [
+    ("Edg/", "Edge"),
+    ("Edge/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("CriOS/", "Chrome"),
+    ("Safari/", "Safari"),
+]
+_SYSTEMS = [
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+]
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """Describe a browser as "Firefox · Linux": enough for a person to recognise their own devices
+    in a list, which the raw User-Agent (whose first 80 characters often name no browser) is not.
+    Empty when nothing is recognised."""
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)
+
+
 class Session(AbstractBaseSession):
     """A database session that knows its user, so a person can list and end their sessions."""
 
@@ -89,6 +122,10 @@ class Session(AbstractBaseSession):
     class Meta(AbstractBaseSession.Meta):  # type: ignore[name-defined]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+
+    @property
+    def browser(self) -> str:
+        return describe_user_agent(self.user_agent)
 
     @classmethod
     def get_session_store_class(cls) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlsafe_base64_encode
@@ -27,14 +27,21 @@ class EmailTaken(Exception):
 def do_create_user(
     *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "en"
 ) -> User:
-    """Create an account and send the email-verification link."""
+    """Create an account and send the email-verification link. Raises EmailTaken when the
+    address (in any case) has an account already, even under a concurrent sign-up."""
     email = User.objects.normalize_email(email)
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise EmailTaken(email)
-        user = User.objects.create_user(
-            email, password, first_name=first_name, last_name=last_name, language=language
-        )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email, password, first_name=first_name, last_name=last_name, language=language
+                )
+        except IntegrityError as exc:
+            # A sign-up with the same address committed between the check and the insert: the
+            # case-insensitive unique constraint decides, and the caller hears the same answer.
+            raise EmailTaken(email) from exc
         record_event("user.signed_up", actor=user, target=user, subject_user=user)
         send_verification_email(user)
     return user

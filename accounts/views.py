@@ -162,7 +162,9 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         services.do_change_password(
             user, form.cleaned_data["new_password1"], actor=user, keep_session_key=None
         )
-        request.session.pop(RESET_SESSION_TOKEN, None)
+        # The service deleted the user's session rows, this browser's too if it was signed in:
+        # start afresh rather than save into a deleted session (which Django answers with 400).
+        logout(request)
         messages.success(request, _("Your password is changed. You can sign in with it now."))
         return redirect("accounts:login")
     return render(request, "accounts/password_reset_confirm.html", {"form": form})

@@ -35,6 +35,14 @@ def _static_files_without_manifest(settings: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 costs a third of a second a password here, and the tests create hundreds of users
+    and sign-in attempts. tests/accounts/test_services.py checks that the project's own setting
+    puts Argon2 first."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
