@@ -165,6 +165,14 @@ def do_end_session(user: User, session_key: str, *, actor: User) -> bool:
     return bool(deleted)
 
 
+def do_reactivate_user(user: User, *, actor: User | None) -> None:
+    """Let a deactivated account sign in again (support staff, in the admin)."""
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record_event("user.reactivated", actor=actor, target=user, subject_user=user)
+
+
 def do_request_password_reset(email: str, *, ip: str | None) -> None:
     """Email a reset link if the account exists. Says nothing either way, to the caller or in
     timing that matters: the email is queued, not sent, within the request."""

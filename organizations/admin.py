@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import UserAdmin
+from accounts.admin import UserAdmin, reactivate_users
 from accounts.models import User
 from organizations import services
 from organizations.models import Invitation, Membership, Organization
@@ -58,8 +59,11 @@ class UserMembershipInline(MembershipInline):
     readonly_fields = fields
 
 
-@admin.action(description=_("Deactivate selected users"))
+@admin.action(description=_("Deactivate selected users"), permissions=["change"])
 def deactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    # Staff accounts are for superusers only (see has_change_permission below).
+    if any(not modeladmin.has_change_permission(request, user) for user in queryset):
+        raise PermissionDenied
     for user in queryset:
         try:
             services.do_deactivate_user(user, actor=request.user)  # type: ignore[arg-type]
@@ -71,7 +75,7 @@ def deactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[U
 
 class UserWithMembershipsAdmin(UserAdmin):
     inlines = [UserMembershipInline]
-    actions = [deactivate_users]
+    actions = [deactivate_users, reactivate_users]
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """Show the rule on the confirmation page, as Django shows protected objects."""

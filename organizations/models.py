@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -156,3 +156,8 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    def is_for(self, user: Any) -> bool:
+        """Whether `user` is the person invited: the same address, whatever its case."""
+        email = getattr(user, "email", "") or ""
+        return bool(email) and email.strip().lower() == self.email.strip().lower()

@@ -326,17 +326,19 @@ def do_invite_member(
             raise PermissionDenied
         if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
             raise MembershipError(_("This person is already a member."))
+        now = timezone.now()
         # A new invitation to the same address replaces the pending one.
         Invitation.objects.filter(
             organization=org, email__iexact=email, accepted_at=None, revoked_at=None
-        ).update(revoked_at=timezone.now())
+        ).update(revoked_at=now)
         invitation = Invitation.objects.create(
             organization=org,
             email=email,
             role=role,
             billing_rights=billing_rights if role == Role.COLLABORATOR else False,
             invited_by=actor,
-            expires_at=timezone.now() + INVITATION_VALIDITY,
+            created_at=now,
+            expires_at=now + INVITATION_VALIDITY,
         )
         record_event(
             "member.invited",
@@ -366,13 +368,17 @@ def do_invite_member(
 
 
 def do_revoke_invitation(invitation: Invitation, *, actor: User) -> None:
+    """Withdraw a pending invitation. An accepted or already withdrawn one stays as it is (and
+    no event is written for a change that did not happen)."""
     with transaction.atomic():
         acting = _actor_membership(invitation.organization, actor)
         if not acting.can_manage_members:
             raise PermissionDenied
-        Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(
-            revoked_at=timezone.now()
-        )
+        revoked = Invitation.objects.filter(
+            pk=invitation.pk, accepted_at=None, revoked_at=None
+        ).update(revoked_at=timezone.now())
+        if not revoked:
+            return
         record_event(
             "member.invitation_revoked",
             actor=actor,
@@ -387,7 +393,7 @@ def do_accept_invitation(invitation: Invitation, *, user: User) -> Membership:
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.is_pending:
             raise MembershipError(_("This invitation has expired or was already used."))
-        if User.objects.normalize_email(invitation.email) != user.email:
+        if not invitation.is_for(user):
             raise MembershipError(
                 _("This invitation was sent to another email address. Sign in with that address.")
             )

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm
 from accounts.login import remember_browser
-from accounts.models import User
 from accounts.reauth import mark_recently_authenticated, require_recent_password
-from accounts.views import wait_message
+from accounts.services import EmailTaken
+from accounts.views import safe_next, wait_message
 from organizations import services
 from organizations.forms import (
     InviteForm,
@@ -93,25 +93,34 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, wait_message(verdict.retry_after))
         elif form.is_valid():
             data = form.cleaned_data
-            user = services.do_sign_up(
-                email=data["email"],
-                password=data["new_password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                organization_name=data["organization_name"],
-                language=get_language() or "en",
-            )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            mark_recently_authenticated(request)
-            messages.success(
-                request,
-                _("Welcome! We sent a link to %(email)s to verify your address.")
-                % {"email": user.email},
-            )
-            response = redirect("home")
-            remember_browser(request, response, user)
-            return response
-    return render(request, "organizations/signup.html", {"form": form})
+            try:
+                user = services.do_sign_up(
+                    email=data["email"],
+                    password=data["new_password1"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    organization_name=data["organization_name"],
+                    language=get_language() or "en",
+                )
+            except EmailTaken:  # the same address signed up a moment ago, in another request
+                form.add_error("email", SignupForm.email_taken_message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                mark_recently_authenticated(request)
+                messages.success(
+                    request,
+                    _("Welcome! We sent a link to %(email)s to verify your address.")
+                    % {"email": user.email},
+                )
+                # An invited person comes back to the invitation they were reading.
+                response = redirect(safe_next(request))
+                remember_browser(request, response, user)
+                return response
+    return render(
+        request,
+        "organizations/signup.html",
+        {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
+    )
 
 
 @login_required
@@ -217,7 +226,10 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     if not membership.can_manage_members:
         raise PermissionDenied
     org = membership.organization
-    form = InviteForm(request.POST or None, acting=membership)
+    # "Invite a new legal representative" (the way out of the rule) links here with ?role=.
+    wanted = request.GET.get("role")
+    initial = {"role": wanted} if wanted in membership.assignable_roles() else {}
+    form = InviteForm(request.POST or None, acting=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         verdict = ratelimit.hit("invite", f"org:{org.pk}")
         if not verdict.allowed:
@@ -369,7 +381,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "organizations/invitation_accept.html", context | {"invalid": True})
     user = request.user
     if user.is_authenticated:
-        context["wrong_account"] = user.email != User.objects.normalize_email(invitation.email)
+        context["wrong_account"] = not invitation.is_for(user)
     if request.method == "POST" and user.is_authenticated:
         try:
             services.do_accept_invitation(invitation, user=user)

@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "user.sessions_ended": _("Other sessions signed out"),
     "user.session_ended": _("A session was signed out"),
     "user.deactivated": _("Account deactivated"),
+    "user.reactivated": _("Account reactivated"),
     "user.deleted": _("Account deleted"),
     "organization.created": _("Organization created"),
     "organization.updated": _("Organization details changed"),
