@@ -28,6 +28,15 @@
       });
     });
 
+    // The side navigation folds into a menu on small screens (it stays open without JavaScript).
+    var narrow = window.matchMedia("(max-width: 720px)");
+    var folds = document.querySelectorAll(".sidenav__fold");
+    function fitNavigation() {
+      folds.forEach(function (fold) { fold.open = !narrow.matches; });
+    }
+    fitNavigation();
+    narrow.addEventListener("change", fitNavigation);
+
     // Copy buttons of one-time secrets.
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
