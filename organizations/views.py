@@ -61,6 +61,17 @@ def org_member_required(view: OrgView) -> OrgView:
     return wrapper
 
 
+def _ensure_can_change(acting: Membership, target: Membership) -> None:
+    """403 with the reason a person can act on: who may change this member instead."""
+    if acting.can_change_membership(target):
+        return
+    if target.is_legal_representative and acting.can_manage_members:
+        raise PermissionDenied(
+            _("Only a legal representative can change or remove another legal representative.")
+        )
+    raise PermissionDenied
+
+
 def _member_of(membership: Membership, pk: int) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user"), organization=membership.organization, pk=pk
@@ -267,8 +278,7 @@ def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
     if target.pk == membership.pk:
         messages.error(request, _("You cannot change your own role."))
         return redirect("organizations:member-list", org.slug)
-    if not membership.can_change_membership(target):
-        raise PermissionDenied
+    _ensure_can_change(membership, target)
     form = RoleForm(
         request.POST or None,
         acting=membership,
@@ -315,8 +325,7 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
     target = _member_of(membership, pk)
     if target.pk == membership.pk:
         return redirect("organizations:leave", org.slug)
-    if not membership.can_change_membership(target):
-        raise PermissionDenied
+    _ensure_can_change(membership, target)
     error = None
     if request.method == "POST":
         try:

@@ -35,7 +35,11 @@ def bad_request(request: HttpRequest, exception: Any) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Any) -> HttpResponse:
-    return _error(request, "403.html", 403)
+    # A view may say why (`raise PermissionDenied(_("Only ..."))`); the default text otherwise.
+    reason = str(exception) if exception is not None and exception.args else ""
+    return HttpResponse(
+        loader.render_to_string("403.html", {"reason": reason}, request), status=403
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Any) -> HttpResponse:

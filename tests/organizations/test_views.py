@@ -573,3 +573,15 @@ def test_create_organization_through_page(dave: User) -> None:
     org = Organization.objects.get(name="Keller Two")
     assert response["Location"] == f"/orgs/{org.slug}/"
     assert membership(dave, org).is_legal_representative
+
+
+@pytest.mark.parametrize("page", ["role", "remove"])
+def test_administrator_is_told_who_may_change_a_legal_representative(
+    alice: User, bob: User, acme: Organization, page: str
+) -> None:
+    target = membership(alice, acme)
+
+    response = signed_in(bob).get(f"/orgs/acme/members/{target.pk}/{page}/")
+
+    assert response.status_code == 403
+    assert "Only a legal representative can change or remove" in response.content.decode()
