@@ -10,6 +10,7 @@ data folder (var/ or PORTAL_DATA_DIR), unless DATABASE_URL / REDIS_URL / EMAIL_U
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,6 +45,16 @@ def up(port: int, host: str) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     schedule = settings.DATA_DIR / "celerybeat-schedule"
+    # From here on a signal asks for a stop: the children never outlive this command.
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
     children = [
         subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
             [
@@ -61,6 +72,10 @@ def up(port: int, host: str) -> int:
                 "--no-ws",
                 "portal.wsgi:application",
             ],
+            # Each child in a process group of its own: Ctrl-C reaches only this command, which
+            # stops the children in order. Had granian got the terminal's SIGINT as well, our
+            # SIGTERM would interrupt its shutdown and leave its worker process running.
+            process_group=0,
         ),
         subprocess.Popen(  # noqa: S603
             [
@@ -78,17 +93,9 @@ def up(port: int, host: str) -> int:
                 "--loglevel",
                 "WARNING",
             ],
+            process_group=0,
         ),
     ]
-
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
     url = f"http://{host}:{port}/"
     print(f"\nThe portal runs at {url}")
@@ -110,7 +117,7 @@ def up(port: int, host: str) -> int:
 
     for child in children:
         if child.poll() is None:
-            child.terminate()
+            child.terminate()  # the child's main process shuts its own workers down
     deadline = time.monotonic() + STOP_TIMEOUT
     for child in children:
         try:
@@ -118,8 +125,16 @@ def up(port: int, host: str) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        _kill_group(child.pid)
     print("Stopped.")
     return exit_code
+
+
+def _kill_group(pgid: int) -> None:
+    """Kill whatever is left in a child's process group (a worker its main process orphaned)."""
+    # ProcessLookupError: the group is empty, everything stopped by itself.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> int:

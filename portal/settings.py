@@ -8,9 +8,12 @@ with a surprise. See the README's "Configuration" section for the list.
 
 from __future__ import annotations
 
+import os
 import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +36,20 @@ def _bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false).")
 
 
+def _positive_int(name: str, default: int) -> int:
+    """Read a whole number above zero: SESSION_IDLE_MINUTES=1h must stop with a clear message."""
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number above zero.")
+    return value
+
+
 DEBUG = _bool("DEBUG", False)
 
 # The data folder holds everything the embedded mode keeps: database, broker queue, mail, keys.
@@ -42,7 +59,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _secret_key() -> str:
     """SECRET_KEY from the environment, or one generated once and kept in the data folder."""
-    key = env.str("SECRET_KEY", default="")
+    # Read as is: django-environ would take a key starting with "$" for the name of another
+    # variable, and a missing one for no key at all.
+    key = os.environ.get("SECRET_KEY", "")
     if key:
         if len(key) < 50 or len(set(key)) < 5:
             raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
@@ -122,14 +141,43 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+SQLITE = "django.db.backends.sqlite3"
+POSTGRESQL = "django.db.backends.postgresql"
+
+
+def _database() -> dict[str, Any]:
+    """DATABASE_URL: PostgreSQL (postgres://user@host:5432/name) or SQLite (sqlite:////abs/path).
+
+    Anything else stops here, naming the variable but never echoing it (it may hold a password).
+    """
+    url = env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")
+    scheme = url.partition("://")[0] if "://" in url else ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # environ warns, then returns an empty engine
+            config = env.db_url_config(url)
+    except (ImproperlyConfigured, KeyError, ValueError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL ({exc}).") from exc
+    if config.get("ENGINE") not in {SQLITE, POSTGRESQL}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has the unsupported scheme {scheme!r}: "
+            "use postgres://user@host:port/name or sqlite:////absolute/path."
+        )
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database.")
+    return config
+
+
+DATABASES = {"default": _database()}
+if DATABASES["default"]["ENGINE"] == SQLITE:
     # WAL lets the web server read while the worker writes; the timeout waits for a busy writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+    # The test database is a file in the data folder rather than in memory, so that the
+    # integration tests can start a real Celery worker that sees the rows the test writes
+    # (tests/portal/test_celery_worker.py). On PostgreSQL the test database is shared anyway.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -160,8 +208,10 @@ else:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # Exchange bindings; kombu's default is "control" in the current directory.
+        "control_folder": str(BROKER_DIR / "control"),
     }
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -179,8 +229,15 @@ SMS_DIR = DATA_DIR / "sms"
 EMAIL_URL = env.str("EMAIL_URL", default=f"filemail://{MAIL_DIR}")
 try:
     vars().update(env.email_url_config(EMAIL_URL))
-except (KeyError, ValueError) as exc:
-    raise ImproperlyConfigured(f"EMAIL_URL={EMAIL_URL!r} is not a supported mail URL.") from exc
+except (ImproperlyConfigured, KeyError, ValueError) as exc:
+    # Name the variable and the scheme, never the URL: an SMTP URL carries a password.
+    raise ImproperlyConfigured(
+        f"EMAIL_URL has the unsupported scheme {EMAIL_URL.partition('://')[0]!r} "
+        "(use smtp://, smtp+tls://, smtps://, consolemail://, filemail:// or memorymail://)."
+    ) from exc
+if EMAIL_URL.startswith("filemail://"):
+    # django-environ drops the leading "/" of the path; filemail:///var/mail means /var/mail.
+    EMAIL_FILE_PATH = str(Path(EMAIL_URL.removeprefix("filemail://") or MAIL_DIR).resolve())
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address used in links inside emails (they are rendered outside any request).
@@ -207,12 +264,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 # Re-authentication ("confirm your password") stays valid this long.
-REAUTH_MAX_AGE = timedelta(minutes=env.int("REAUTH_MINUTES", default=10))
+REAUTH_MAX_AGE = timedelta(minutes=_positive_int("REAUTH_MINUTES", 10))
 
 # --- Sessions -----------------------------------------------------------------------------------
 SESSION_ENGINE = "accounts.session_store"
-SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=60))
-SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=12))
+SESSION_IDLE_TIMEOUT = timedelta(minutes=_positive_int("SESSION_IDLE_MINUTES", 60))
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_positive_int("SESSION_ABSOLUTE_HOURS", 12))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -241,6 +298,7 @@ RATE_LIMITS = {
 
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -269,6 +327,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italian")), ("fr", _("French")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Zurich"
@@ -276,6 +335,8 @@ TIME_ZONE = "Europe/Zurich"
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Whitenoise warns at every start when the folder is missing (before the first collectstatic).
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

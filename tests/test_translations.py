@@ -45,7 +45,7 @@ def _extract(tmp_path: Path) -> polib.POFile:
             ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("migrations", "__pycache__")
         )
     (tmp_path / "locale").mkdir()
-    subprocess.run(  # noqa: S603 - fixed argument list
+    subprocess.run(
         [
             sys.executable,
             "-m",

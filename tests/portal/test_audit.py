@@ -1,0 +1,135 @@
+"""The audit log: who did what, from which address and browser, with or without a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import path
+
+from accounts.models import User
+from organizations.models import Organization
+from portal.audit import record_event
+from portal.middleware import RequestContextMiddleware
+from portal.models import AuditEvent
+from tests.factories import UserFactory
+
+
+def _probe_view(request: HttpRequest) -> HttpResponse:
+    """Stands for a service called by a view: it records an event without seeing the request."""
+    actor = User.objects.get(email=request.GET["actor"])
+    event = record_event("probe.changed", actor=actor, target=actor, subject_user=actor)
+    return HttpResponse(str(event.pk))
+
+
+def _failing_view(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("the view failed")
+
+
+urlpatterns = [path("probe/", _probe_view)]
+
+
+@pytest.mark.urls(__name__)
+def test_record_event_in_a_request_keeps_its_ip_and_browser(alice: User) -> None:
+    client = Client(REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="Mozilla/5.0 Firefox/140.0")
+
+    response = client.get("/probe/", {"actor": alice.email})
+
+    event = AuditEvent.objects.get(pk=int(response.content))
+    assert event.ip_address == "203.0.113.7"
+    assert event.user_agent == "Mozilla/5.0 Firefox/140.0"
+    assert event.actor == alice
+    assert event.actor_email == "alice@example.com"
+    assert event.action == "probe.changed"
+
+
+def test_record_event_ignores_a_forwarded_for_header_sent_by_the_client(alice: User) -> None:
+    middleware = RequestContextMiddleware(_probe_view)
+    request = RequestFactory().get(
+        "/probe/",
+        {"actor": alice.email},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+
+    response = middleware(request)
+
+    assert AuditEvent.objects.get(pk=int(response.content)).ip_address == "203.0.113.7"
+
+
+def test_record_event_truncates_a_long_user_agent(alice: User) -> None:
+    middleware = RequestContextMiddleware(_probe_view)
+    request = RequestFactory().get(
+        "/probe/", {"actor": alice.email}, REMOTE_ADDR="::1", HTTP_USER_AGENT="x" * 5000
+    )
+
+    response = middleware(request)
+
+    event = AuditEvent.objects.get(pk=int(response.content))
+    assert event.ip_address == "::1"
+    assert len(event.user_agent) == 300
+
+
+def test_record_event_without_a_request_has_no_ip(alice: User, acme: Organization) -> None:
+    event = record_event(
+        "membership.removed",
+        actor=alice,
+        target=acme,
+        organization_id=acme.pk,
+        data={"role": "administrator"},
+    )
+
+    event.refresh_from_db()
+    assert event.ip_address is None
+    assert event.user_agent == ""
+    assert event.actor == alice
+    assert event.organization_id == acme.pk
+    assert event.target_type == "organizations.organization"
+    assert event.target_id == str(acme.pk)
+    assert event.target_repr == str(acme)
+    assert event.data == {"role": "administrator"}
+
+
+def test_record_event_after_the_request_ended_forgets_its_ip(alice: User) -> None:
+    middleware = RequestContextMiddleware(_probe_view)
+    middleware(RequestFactory().get("/probe/", {"actor": alice.email}, REMOTE_ADDR="203.0.113.7"))
+
+    event = record_event("task.ran", actor=None, subject_user=alice)
+
+    assert event.ip_address is None
+
+
+def test_record_event_after_a_failed_request_forgets_its_ip(alice: User) -> None:
+    middleware = RequestContextMiddleware(_failing_view)
+    with pytest.raises(RuntimeError):
+        middleware(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
+
+    event = record_event("task.ran", actor=None, subject_user=alice)
+
+    assert event.ip_address is None
+
+
+def test_record_event_by_an_anonymous_actor_names_nobody(db: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    event = record_event("user.login_failed", actor=AnonymousUser())
+
+    event.refresh_from_db()
+    assert event.actor is None
+    assert event.actor_email == ""
+    assert event.target_type == ""
+    assert event.target_id == ""
+
+
+def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
+    staff = UserFactory(email="former-staff@example.com", is_staff=True)
+    event = record_event("user.deactivated", actor=staff, target=alice, subject_user=alice)
+
+    staff.delete()
+
+    event.refresh_from_db()
+    assert event.actor is None
+    assert event.actor_email == "former-staff@example.com"
+    assert event.subject_user == alice
