@@ -32,7 +32,8 @@ from django.test import Client
 
 client = Client(HTTP_HOST="portal.example.com")
 secure = client.get("/healthz", secure=True)
-plain = client.get("/healthz")
+plain = client.get("/accounts/login/")
+plain_health = client.get("/healthz")
 login = client.get("/accounts/login/", secure=True)
 csrf = login.cookies.get(s.CSRF_COOKIE_NAME)
 print(json.dumps({
@@ -53,6 +54,7 @@ print(json.dumps({
     "secure_headers": dict(secure.headers),
     "plain_status": plain.status_code,
     "plain_location": plain.headers.get("Location", ""),
+    "plain_health_status": plain_health.status_code,
     "login_status": login.status_code,
     "login_headers": dict(login.headers),
     "csrf_cookie_secure": bool(csrf and csrf["secure"]),
@@ -146,7 +148,12 @@ def test_production_sends_hsts(production: dict[str, Any]) -> None:
 def test_production_redirects_plain_http(production: dict[str, Any]) -> None:
     assert production["SECURE_SSL_REDIRECT"] is True
     assert production["plain_status"] == 301
-    assert production["plain_location"] == f"https://{HOST}/healthz"
+    assert production["plain_location"] == f"https://{HOST}/accounts/login/"
+
+
+def test_production_health_check_answers_plain_http(production: dict[str, Any]) -> None:
+    # Load balancers probe over plain HTTP inside the network (SECURE_REDIRECT_EXEMPT).
+    assert production["plain_health_status"] == 200
 
 
 @pytest.mark.parametrize("response", ["secure_headers", "login_headers"])
