@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -74,6 +75,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif result.user is None:
             form.add_error(None, _("The email address or the password is not right."))
         else:
+            # People with two-factor authentication are not signed in yet: the second step
+            # (settings.LOGIN_SECOND_STEP, in the security app) takes over.
+            if settings.LOGIN_SECOND_STEP:
+                second_step = import_string(settings.LOGIN_SECOND_STEP)
+                response = second_step(request, result.user, safe_next(request))
+                if response is not None:
+                    return response
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
             mark_recently_authenticated(request)
             response = redirect(safe_next(request))

@@ -1,6 +1,7 @@
 """The `portal` command.
 
     uv run portal up [--port N]    migrate, seed the demo once, run web + worker + beat
+    uv run portal demo-code        the current 2FA code of the demo logins that have one
     uv run portal manage ARGS...   any manage.py command
 
 `up` is the embedded mode: SQLite, the filesystem broker and mail written to files, all in the
@@ -102,6 +103,8 @@ def up(port: int, host: str) -> int:
     print(f"Sign in with any of these (password {settings.DEMO_PASSWORD}):")
     for email, _first, _last, what in demo.DEMO_LOGINS:
         print(f"  {email:<22} {what}")
+    print("Their second factor: `uv run portal demo-code` prints the current code, or add the key")
+    print(f"  {demo.DEMO_TOTP_KEY} to an authenticator app.")
     if settings.DEBUG:
         print(f"Emails and SMS sent: {url}dev/outbox/")
     print("Press Ctrl-C to stop.\n", flush=True)
@@ -143,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     p_up = sub.add_parser("up", help="run the portal with web server, worker and beat")
     p_up.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     p_up.add_argument("--host", default="127.0.0.1")
+    sub.add_parser(
+        "demo-code", help="print the current 2FA code of the demo authenticator (alice, support)"
+    )
     p_manage = sub.add_parser("manage", help="run a manage.py command")
     p_manage.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -151,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 < args.port < 65536:
             parser.error("--port must be between 1 and 65535")
         return up(args.port, args.host)
+    if args.command == "demo-code":
+        _setup_django()
+        from portal import demo
+
+        print(demo.current_demo_code())
+        return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     from django.core.management import execute_from_command_line
 

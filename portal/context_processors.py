@@ -14,6 +14,12 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "LANGUAGES": settings.LANGUAGES,
         # Account pages show the account's side navigation.
         "account_nav": bool(
-            match and match.namespace == "accounts" and user and user.is_authenticated
+            match
+            and (
+                match.namespace == "accounts"
+                or (match.namespace == "security" and "slug" not in match.kwargs)
+            )
+            and user
+            and user.is_authenticated
         ),
     }

@@ -6,20 +6,29 @@ Later issues extend `seed()` with their own demo objects.
 
 from __future__ import annotations
 
+import base64
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
 
 from accounts.models import User
 from organizations.models import Membership, Organization, Role
 from organizations.support import ensure_support_group
+from security.models import EmergencyCodesDevice, TOTPDevice
+
+# The authenticator key of the demo's alice and support (base32, as an app shows it). It is public:
+# `uv run portal demo-code` prints the current code, for trying the demo without a phone.
+DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 DEMO_LOGINS = [
-    ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA"),
+    ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA (2FA: demo-code)"),
     ("bob@example.com", "Bob", "Meier", "administrator of Acme SA"),
     ("carol@example.com", "Carol", "Dubois", "legal representative of Studio Carol (partner)"),
     ("dave@example.com", "Dave", "Keller", "an outsider with his own organization"),
-    ("support@example.com", "Sam", "Support", "support staff (admin)"),
+    ("support@example.com", "Sam", "Support", "support staff, /admin/ (2FA: demo-code)"),
 ]
 
 
@@ -73,4 +82,16 @@ def seed() -> bool:
     support.is_staff = True
     support.save(update_fields=["is_staff"])
     support.groups.add(ensure_support_group())
+    for user in (users["alice"], support):
+        device = TOTPDevice(user=user, name="Demo authenticator", confirmed=True)
+        device.set_key(base64.b32decode(DEMO_TOTP_KEY))
+        device.save()
+        EmergencyCodesDevice.objects.create(user=user, name="Emergency codes").replace_codes()
     return True
+
+
+def current_demo_code() -> str:
+    """The code an authenticator app with DEMO_TOTP_KEY shows now."""
+    totp = TOTP(base64.b32decode(DEMO_TOTP_KEY), step=30, digits=6)
+    totp.time = time.time()
+    return f"{totp.token():06d}"

@@ -8,6 +8,7 @@ with a surprise. See the README's "Configuration" section for the list.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import warnings
@@ -74,6 +75,18 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys that seal secrets the server reads back (TOTP seeds): see portal/crypto.py.
+ENCRYPTION_KEYS = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
+for _key in ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key)) != 32:
+            raise ValueError
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "PORTAL_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+            "(generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        ) from exc
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -92,12 +105,13 @@ INSTALLED_APPS = [
     "tags.apps.TagsConfig",
     "tokens.apps.TokensConfig",
     "offers.apps.OffersConfig",
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "django_otp",
     "django_htmx",
     "csp",
 ]
@@ -112,9 +126,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "security.middleware.OrganizationTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -246,6 +262,8 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rs
 # --- Accounts and passwords ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+# Called by the sign-in view once the password is right: see security/second_step.py.
+LOGIN_SECOND_STEP = "security.second_step.begin"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
@@ -293,6 +311,8 @@ RATE_LIMITS = {
     "password-reset": (5, 60 * 60),
     "signup-ip": (10, 60 * 60),
     "reauth": (5, 15 * 60),
+    # Second-factor codes per account, on top of django-otp's growing delays per device.
+    "two-factor": (10, 15 * 60),
     "invite": (30, 60 * 60),
 }
 

@@ -4,16 +4,19 @@ organization of his own. Everyone's password is `factories.PASSWORD`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
+from security.models import TOTPDevice
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -99,16 +102,29 @@ def membership(user: User, org: Organization) -> Membership:
     return Membership.objects.get(user=user, organization=org)
 
 
-def signed_in(user: User, *, recent_password: bool = True) -> Client:
-    """A client signed in as `user`, who (by default) confirmed the password a moment ago."""
-    import time
+def with_authenticator(user: User) -> TOTPDevice:
+    """Give `user` a confirmed authenticator app (two-factor authentication on)."""
+    device = TOTPDevice(user=user, name="Phone", confirmed=True)
+    device.set_key(TOTPDevice.new_key())
+    device.save()
+    return device
 
+
+def signed_in(user: User, *, recent_password: bool = True, verified: bool | None = None) -> Client:
+    """A client signed in as `user`, who (by default) confirmed the password a moment ago.
+
+    `verified`: the session passed a second factor (django-otp). Staff need it for the admin, so
+    it defaults to True for them; the user gets an authenticator app if they have no method.
+    """
     client = Client()
     client.force_login(user)
+    session = client.session
     if recent_password:
-        session = client.session
         session[REAUTH_SESSION_KEY] = time.time()
-        session.save()
+    if verified if verified is not None else user.is_staff:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        session[DEVICE_ID_SESSION_KEY] = (device or with_authenticator(user)).persistent_id
+    session.save()
     return client
 
 

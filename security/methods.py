@@ -1,0 +1,72 @@
+"""The second-factor methods of a person, whatever their kind.
+
+Each kind is a django-otp device model; `METHOD_MODELS` lists the ones a person signs in with.
+Emergency codes are a fallback, not a method: two-factor authentication is on while at least one
+method is confirmed, and the codes go when the last method does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+from django_otp.models import Device
+
+from accounts.models import User
+from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
+
+METHOD_MODELS: list[type[Device]] = [TOTPDevice]
+
+
+def methods_for(user: User) -> list[Device]:
+    """Confirmed methods, oldest first."""
+    found: list[Device] = []
+    for model in METHOD_MODELS:
+        found.extend(model.objects.filter(user=user, confirmed=True))
+    return sorted(found, key=lambda d: (getattr(d, "created_at", None) is None, d.created_at, d.pk))
+
+
+def has_two_factor(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(m.objects.filter(user=user, confirmed=True).exists() for m in METHOD_MODELS)
+
+
+def users_with_two_factor(user_ids: list[int]) -> set[int]:
+    """Which of these users have at least one confirmed method (one query per kind)."""
+    found: set[int] = set()
+    for model in METHOD_MODELS:
+        found.update(
+            model.objects.filter(user_id__in=user_ids, confirmed=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    return found
+
+
+def emergency_device(user: User) -> EmergencyCodesDevice | None:
+    return EmergencyCodesDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def find_method(user: User, persistent_id: str) -> Device | None:
+    """A method of this user by its persistent id ("security.totpdevice/12"); None otherwise, so
+    another person's device is never found."""
+    device = Device.from_persistent_id(persistent_id)
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    if type(device) not in (*METHOD_MODELS, EmergencyCodesDevice):
+        return None
+    return device
+
+
+def preferred_method(user: User) -> Device | None:
+    methods = methods_for(user)
+    if not methods:
+        return None
+    pref = TwoFactorPreference.objects.filter(user=user).values_list("preferred_device", flat=True)
+    wanted = next(iter(pref), "")
+    return next((m for m in methods if m.persistent_id == wanted), methods[0])
+
+
+def kind_label(device: Model) -> str:
+    return str(getattr(device, "kind_label", device._meta.verbose_name))

@@ -1,0 +1,19 @@
+"""Second factors (django-otp devices) and the organization 2FA policy.
+
+One module per kind of method; every device is a django-otp `Device` with a name, created and last
+used times, and throttled verification.
+"""
+
+from __future__ import annotations
+
+from security.models.emergency import EmergencyCode, EmergencyCodesDevice
+from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreference
+from security.models.totp import TOTPDevice
+
+__all__ = [
+    "EmergencyCode",
+    "EmergencyCodesDevice",
+    "OrganizationSecurityPolicy",
+    "TOTPDevice",
+    "TwoFactorPreference",
+]

@@ -1,0 +1,62 @@
+"""The second step of signing in, for people with two-factor authentication.
+
+accounts' sign-in view calls `begin` (settings.LOGIN_SECOND_STEP) once the password is right.
+For a person with 2FA, nobody is signed in yet: the session only remembers, for a few minutes, who
+proved the password. `complete` signs them in once a method accepted a code, and marks the session
+verified (django-otp), which the admin and sensitive actions require.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_otp import login as otp_login
+from django_otp.models import Device
+
+from accounts.login import remember_browser
+from accounts.models import User
+from accounts.reauth import mark_recently_authenticated
+from security.methods import has_two_factor
+
+PENDING_KEY = "_portal_two_factor_pending"
+PENDING_MAX_AGE = 5 * 60
+
+
+def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | None:
+    """None when the person has no second factor (the caller signs them in)."""
+    if not has_two_factor(user):
+        return None
+    # A new session key: whatever the session held before belongs to nobody now.
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(), "next": next_url}
+    return redirect("security:verify")
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    pending: Any = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def pending_next(request: HttpRequest) -> str:
+    pending: Any = request.session.get(PENDING_KEY) or {}
+    return str(pending.get("next") or "/")
+
+
+def complete(request: HttpRequest, user: User, device: Device) -> HttpResponse:
+    next_url = pending_next(request)
+    request.session.pop(PENDING_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    otp_login(request, device)
+    mark_recently_authenticated(request)
+    response = redirect(next_url)
+    remember_browser(request, response, user)
+    return response

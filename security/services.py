@@ -1,0 +1,195 @@
+"""Every change to a person's second factors and to an organization's 2FA requirement."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from accounts.models import User
+from accounts.services import end_other_sessions
+from organizations.models import Membership, Organization
+from portal.audit import record_event
+from portal.outbox import send_email
+from security.methods import emergency_device, kind_label, methods_for
+from security.models import (
+    EmergencyCodesDevice,
+    OrganizationSecurityPolicy,
+    TOTPDevice,
+    TwoFactorPreference,
+)
+
+
+class TwoFactorRequired(Exception):
+    """The last method cannot go: an organization of the person requires 2FA."""
+
+    def __init__(self, organizations: list[Organization]) -> None:
+        self.organizations = organizations
+        names = ", ".join(o.name for o in organizations)
+        super().__init__(
+            _(
+                "%(orgs)s requires two-factor authentication, so you cannot remove your last "
+                "method. Add another method first, then remove this one."
+            )
+            % {"orgs": names}
+        )
+
+
+def organizations_requiring_two_factor(user: User) -> list[Organization]:
+    return list(
+        Organization.objects.filter(
+            memberships__user=user, security_policy__require_two_factor=True
+        ).order_by("name")
+    )
+
+
+def _notify(user: User, template: str, context: dict[str, object]) -> None:
+    send_email(
+        template,
+        to_user=user,
+        key=f"{template}:{user.pk}:{timezone.now().isoformat()}",
+        context={"name": user.get_short_name(), "url": reverse("security:two-factor"), **context},
+    )
+
+
+def do_start_totp(user: User, *, name: str) -> TOTPDevice:
+    """An authenticator app waiting for its first code (not a method until confirmed)."""
+    device = TOTPDevice(
+        user=user, name=name.strip() or str(_("Authenticator app")), confirmed=False
+    )
+    device.set_key(TOTPDevice.new_key())
+    device.save()
+    return device
+
+
+def do_confirm_method(
+    device: Device, code: str, *, actor: User, keep_session_key: str | None
+) -> list[str] | None:
+    """Confirm a new method with a code it produced.
+
+    Returns the new emergency codes (to show once) when this turns two-factor authentication on,
+    None otherwise; raises ValueError for a wrong code. Turning 2FA on signs out the other sessions:
+    they were opened with the password alone.
+    """
+    if not device.verify_token(code):
+        raise ValueError("wrong code")
+    with transaction.atomic():
+        first = not methods_for(actor)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = None
+        if first:
+            codes = _replace_emergency_codes(actor)
+            end_other_sessions(actor, keep_session_key=keep_session_key)
+        record_event(
+            "two_factor.method_added",
+            actor=actor,
+            target=device,
+            subject_user=actor,
+            data={"kind": device._meta.model_name, "enabled": first},
+        )
+        _notify(
+            actor,
+            "two_factor_method_added",
+            {"method": kind_label(device), "device_name": device.name, "enabled": first},
+        )
+    return codes
+
+
+def _replace_emergency_codes(user: User) -> list[str]:
+    device, _created = EmergencyCodesDevice.objects.get_or_create(
+        user=user, defaults={"name": str(_("Emergency codes"))}
+    )
+    return device.replace_codes()
+
+
+def do_regenerate_emergency_codes(user: User, *, actor: User) -> list[str]:
+    if not methods_for(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        codes = _replace_emergency_codes(user)
+        record_event("two_factor.emergency_codes_regenerated", actor=actor, subject_user=user)
+        _notify(user, "emergency_codes_regenerated", {})
+    return codes
+
+
+def record_emergency_code_used(user: User) -> None:
+    """Tell the person an emergency code was used: if it was not them, they must act now."""
+    device = emergency_device(user)
+    remaining = device.remaining if device else 0
+    with transaction.atomic():
+        record_event(
+            "two_factor.emergency_code_used",
+            actor=user,
+            subject_user=user,
+            data={"remaining": remaining},
+        )
+        _notify(user, "emergency_code_used", {"remaining": remaining})
+
+
+def do_rename_method(device: Device, name: str, *, actor: User) -> None:
+    with transaction.atomic():
+        device.name = name.strip()[:64]
+        device.save(update_fields=["name"])
+        record_event("two_factor.method_renamed", actor=actor, target=device, subject_user=actor)
+
+
+def do_set_preferred_method(user: User, device: Device, *, actor: User) -> None:
+    TwoFactorPreference.objects.update_or_create(
+        user=user, defaults={"preferred_device": device.persistent_id}
+    )
+
+
+def do_remove_method(device: Device, *, actor: User) -> bool:
+    """Remove a method. Returns True when it was the last one and 2FA is now off.
+
+    The last method cannot go while an organization of the person requires 2FA.
+    """
+    user = actor
+    with transaction.atomic():
+        others = [m for m in methods_for(user) if m.persistent_id != device.persistent_id]
+        turning_off = not others
+        if turning_off:
+            requiring = organizations_requiring_two_factor(user)
+            if requiring:
+                raise TwoFactorRequired(requiring)
+        record_event(
+            "two_factor.disabled" if turning_off else "two_factor.method_removed",
+            actor=actor,
+            target=device,
+            subject_user=user,
+            data={"kind": device._meta.model_name, "name": device.name},
+        )
+        label, name = kind_label(device), device.name
+        device.delete()
+        if turning_off:
+            EmergencyCodesDevice.objects.filter(user=user).delete()
+        _notify(
+            user,
+            "two_factor_disabled" if turning_off else "two_factor_method_removed",
+            {"method": label, "device_name": name},
+        )
+    return turning_off
+
+
+def do_set_organization_requirement(org: Organization, required: bool, *, actor: User) -> None:
+    """Legal representatives and administrators require 2FA for every member, or stop requiring."""
+    with transaction.atomic():
+        acting = Membership.objects.filter(organization=org, user=actor).first()
+        if acting is None or not acting.can_manage_members:
+            raise PermissionDenied
+        policy, _created = OrganizationSecurityPolicy.objects.get_or_create(organization=org)
+        if policy.require_two_factor == required:
+            return
+        policy.require_two_factor = required
+        policy.changed_at = timezone.now()
+        policy.save(update_fields=["require_two_factor", "changed_at"])
+        record_event(
+            "organization.two_factor_required" if required else "organization.two_factor_optional",
+            actor=actor,
+            target=org,
+            organization_id=org.pk,
+        )

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from security import views
+
+app_name = "security"
+
+urlpatterns = [
+    path("security/verify/", views.verify, name="verify"),
+    path("security/two-factor/", views.two_factor, name="two-factor"),
+    path("security/two-factor/authenticator/", views.totp_add, name="totp-add"),
+    path(
+        "security/two-factor/authenticator/<int:pk>/",
+        views.totp_confirm,
+        name="totp-confirm",
+    ),
+    path(
+        "security/two-factor/emergency-codes/",
+        views.emergency_codes_new,
+        name="emergency-codes-new",
+    ),
+    path(
+        "security/two-factor/emergency-codes/download/",
+        views.emergency_codes_download,
+        name="emergency-codes-download",
+    ),
+    path(
+        "security/two-factor/emergency-codes/regenerate/",
+        views.emergency_codes_regenerate,
+        name="emergency-codes-regenerate",
+    ),
+    path("security/two-factor/<path:method>/rename/", views.method_rename, name="method-rename"),
+    path(
+        "security/two-factor/<path:method>/preferred/",
+        views.method_preferred,
+        name="method-preferred",
+    ),
+    path("security/two-factor/<path:method>/remove/", views.method_remove, name="method-remove"),
+    path(
+        "orgs/<slug:slug>/security/",
+        views.organization_security,
+        name="organization",
+    ),
+]

@@ -1,0 +1,324 @@
+"""Two-factor pages: the second step of signing in, and managing one's methods."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.models import Device
+
+from accounts.models import User
+from accounts.reauth import require_recent_password
+from accounts.views import wait_message
+from organizations.models import Membership
+from organizations.views import org_member_required
+from portal import ratelimit
+from portal.audit import record_event
+from security import second_step, services
+from security.forms import (
+    AuthenticatorNameForm,
+    CodeForm,
+    EmergencyCodeForm,
+    RenameForm,
+    RequireTwoFactorForm,
+)
+from security.methods import (
+    emergency_device,
+    find_method,
+    kind_label,
+    methods_for,
+    preferred_method,
+    users_with_two_factor,
+)
+from security.models import EmergencyCodesDevice, OrganizationSecurityPolicy, TOTPDevice
+
+NEW_CODES_KEY = "_portal_new_emergency_codes"
+ISSUER = "Portal"
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """Pages showing a secret must not be kept by the browser or a proxy."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Signing in: the second step ----------------------------------------------------------------
+
+
+@never_cache
+def verify(request: HttpRequest) -> HttpResponse:
+    user = second_step.pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    methods = methods_for(user)
+    use_emergency = request.GET.get("method") == "emergency" or request.POST.get("method") == (
+        "emergency"
+    )
+    device: Device | None
+    if use_emergency:
+        device = emergency_device(user)
+        form: CodeForm | EmergencyCodeForm = EmergencyCodeForm(request.POST or None)
+    else:
+        chosen = request.GET.get("method") or request.POST.get("method") or ""
+        device = (find_method(user, chosen) if chosen else None) or preferred_method(user)
+        form = CodeForm(request.POST or None)
+    if device is None:
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        verdict = ratelimit.hit("two-factor", f"user:{user.pk}")
+        if not verdict.allowed:
+            form.add_error(None, wait_message(verdict.retry_after))
+        elif device.verify_token(form.cleaned_data["code"]):
+            if isinstance(device, EmergencyCodesDevice):
+                services.record_emergency_code_used(user)
+            return second_step.complete(request, user, device)
+        else:
+            record_event("two_factor.failed", actor=None, subject_user=user, target=device)
+            form.add_error("code", _("This code is not right, or it was already used."))
+    others = [m for m in methods if m.persistent_id != device.persistent_id]
+    return render(
+        request,
+        "security/verify.html",
+        {
+            "form": form,
+            "device": device,
+            "device_kind": kind_label(device),
+            "use_emergency": use_emergency,
+            "others": [(m, kind_label(m)) for m in others],
+            "has_emergency": emergency_device(user) is not None and not use_emergency,
+        },
+    )
+
+
+# --- Managing methods ---------------------------------------------------------------------------
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    methods = methods_for(user)
+    preferred = preferred_method(user)
+    codes = emergency_device(user)
+    return render(
+        request,
+        "security/two_factor.html",
+        {
+            "methods": [(m, kind_label(m)) for m in methods],
+            "preferred": preferred,
+            "emergency": codes,
+            "emergency_remaining": codes.remaining if codes else 0,
+            "requiring": services.organizations_requiring_two_factor(user),
+        },
+    )
+
+
+@login_required
+@require_recent_password
+def totp_add(request: HttpRequest) -> HttpResponse:
+    """Name the app, then a POST creates the (unconfirmed) device: no state change on GET."""
+    form = AuthenticatorNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.do_start_totp(request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        return redirect("security:totp-confirm", device.pk)
+    return render(request, "security/totp_add.html", {"form": form})
+
+
+@login_required
+@require_recent_password
+@never_cache
+def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    device = get_object_or_404(TOTPDevice, pk=pk, user=request.user, confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.do_confirm_method(
+                device,
+                form.cleaned_data["code"],
+                actor=request.user,  # type: ignore[arg-type]
+                keep_session_key=request.session.session_key,
+            )
+        except ValueError:
+            form.add_error(
+                "code", _("This code is not right. Check the phone's time and try the new code.")
+            )
+        else:
+            # The session that set up the method is verified from now on.
+            otp_login(request, device)
+            messages.success(request, _("Your authenticator app is ready."))
+            if codes:
+                request.session[NEW_CODES_KEY] = codes
+                return redirect("security:emergency-codes-new")
+            return redirect("security:two-factor")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    uri = _otpauth_uri(request.user.email, secret)  # type: ignore[union-attr]
+    qr = segno.make(uri, error="m")
+    return _no_store(
+        render(
+            request,
+            "security/totp_confirm.html",
+            {
+                "form": form,
+                "device": device,
+                "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+                "uri": uri,
+                "qr_svg": qr.svg_inline(scale=5, dark="#1b1b1f", light="#ffffff"),
+            },
+        )
+    )
+
+
+def _otpauth_uri(email: str, secret: str) -> str:
+    label = quote(f"{ISSUER}:{email}")
+    query = urlencode({"secret": secret, "issuer": ISSUER, "digits": 6, "period": 30})
+    return f"otpauth://totp/{label}?{query}"
+
+
+@login_required
+@never_cache
+def emergency_codes_new(request: HttpRequest) -> HttpResponse:
+    """The new codes, shown once: they leave the session when the person says they saved them."""
+    codes = request.session.get(NEW_CODES_KEY)
+    if not codes:
+        return redirect("security:two-factor")
+    if request.method == "POST":
+        request.session.pop(NEW_CODES_KEY, None)
+        return redirect("security:two-factor")
+    return _no_store(render(request, "security/emergency_codes_new.html", {"codes": codes}))
+
+
+@login_required
+@never_cache
+def emergency_codes_download(request: HttpRequest) -> HttpResponse:
+    codes = request.session.get(NEW_CODES_KEY)
+    if not codes:
+        raise Http404
+    lines = [
+        _("Emergency codes for %(email)s") % {"email": request.user.email},  # type: ignore[union-attr]
+        _("Each code works once, when you cannot use your usual method."),
+        "",
+        *codes,
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="emergency-codes.txt"'
+    return _no_store(response)
+
+
+@login_required
+@require_recent_password
+def emergency_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        codes = services.do_regenerate_emergency_codes(request.user, actor=request.user)  # type: ignore[arg-type]
+        request.session[NEW_CODES_KEY] = codes
+        return redirect("security:emergency-codes-new")
+    return render(request, "security/emergency_codes_regenerate.html")
+
+
+def _own_method(request: HttpRequest, persistent_id: str) -> Device:
+    device = find_method(request.user, persistent_id)  # type: ignore[arg-type]
+    if device is None or isinstance(device, EmergencyCodesDevice):
+        raise Http404
+    return device
+
+
+@login_required
+def method_rename(request: HttpRequest, method: str) -> HttpResponse:
+    device = _own_method(request, method)
+    form = RenameForm(request.POST or None, initial={"name": device.name})
+    if request.method == "POST" and form.is_valid():
+        services.do_rename_method(device, form.cleaned_data["name"], actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The method is renamed."))
+        return redirect("security:two-factor")
+    return render(request, "security/method_rename.html", {"form": form, "device": device})
+
+
+@login_required
+@require_POST
+def method_preferred(request: HttpRequest, method: str) -> HttpResponse:
+    device = _own_method(request, method)
+    services.do_set_preferred_method(request.user, device, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request, _("%(name)s is now offered first when you sign in.") % {"name": device.name}
+    )
+    return redirect("security:two-factor")
+
+
+@login_required
+@require_recent_password
+def method_remove(request: HttpRequest, method: str) -> HttpResponse:
+    device = _own_method(request, method)
+    user: User = request.user  # type: ignore[assignment]
+    is_last = len(methods_for(user)) == 1
+    requiring = services.organizations_requiring_two_factor(user) if is_last else []
+    if request.method == "POST" and not requiring:
+        turned_off = services.do_remove_method(device, actor=user)
+        if turned_off:
+            messages.warning(
+                request,
+                _(
+                    "Two-factor authentication is now off. We strongly recommend protecting "
+                    "your account again with a new method."
+                ),
+            )
+        else:
+            messages.success(request, _("The method is removed."))
+        return redirect("security:two-factor")
+    return render(
+        request,
+        "security/method_remove.html",
+        {
+            "device": device,
+            "device_kind": kind_label(device),
+            "is_last": is_last,
+            "requiring": requiring,
+        },
+        status=409 if requiring and request.method == "POST" else 200,
+    )
+
+
+# --- Organization security ----------------------------------------------------------------------
+
+
+@org_member_required
+def organization_security(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Legal representatives and administrators see who has 2FA and can require it."""
+    if not membership.can_manage_members:
+        raise PermissionDenied
+    org = membership.organization
+    policy = OrganizationSecurityPolicy.objects.filter(organization=org).first()
+    form = RequireTwoFactorForm(
+        request.POST or None,
+        initial={"require_two_factor": bool(policy and policy.require_two_factor)},
+    )
+    if request.method == "POST" and form.is_valid():
+        required = form.cleaned_data["require_two_factor"]
+        services.do_set_organization_requirement(org, required, actor=request.user)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("Two-factor authentication is now required for every member.")
+            if required
+            else _("Two-factor authentication is no longer required."),
+        )
+        return redirect("security:organization", org.slug)
+    members = Membership.objects.filter(organization=org).select_related("user").ordered_by_role()
+    with_two_factor = users_with_two_factor([m.user_id for m in members])
+    rows: list[dict[str, Any]] = [
+        {"membership": m, "has_two_factor": m.user_id in with_two_factor} for m in members
+    ]
+    return render(
+        request,
+        "security/organization_security.html",
+        {"membership": membership, "org": org, "form": form, "rows": rows},
+    )
