@@ -1,6 +1,7 @@
 """The `portal` command.
 
     uv run portal up [--port N]    migrate, seed the demo once, run web + worker + beat
+    uv run portal kauth ...        the reference kAuth device (enroll, pending, approve, deny, code)
     uv run portal demo-code        the current 2FA code of the demo logins that have one
     uv run portal manage ARGS...   any manage.py command
 
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "demo-code", help="print the current 2FA code of the demo authenticator (alice, support)"
     )
+    p_kauth = sub.add_parser("kauth", help="the reference kAuth device (see `portal kauth -h`)")
+    p_kauth.add_argument("args", nargs=argparse.REMAINDER)
     p_manage = sub.add_parser("manage", help="run a manage.py command")
     p_manage.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -157,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 < args.port < 65536:
             parser.error("--port must be between 1 and 65535")
         return up(args.port, args.host)
+    if args.command == "kauth":
+        from security.kauth_device import main as kauth_main
+
+        return kauth_main(args.args)
     if args.command == "demo-code":
         _setup_django()
         from portal import demo

@@ -313,6 +313,9 @@ RATE_LIMITS = {
     "reauth": (5, 15 * 60),
     # Second-factor codes per account, on top of django-otp's growing delays per device.
     "two-factor": (10, 15 * 60),
+    # kAuth: sign-in requests pushed to one account; enrolment attempts from one address.
+    "kauth-push": (5, 10 * 60),
+    "kauth-enroll": (20, 60 * 60),
     "invite": (30, 60 * 60),
 }
 

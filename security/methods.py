@@ -13,9 +13,9 @@ from django.db.models import Model
 from django_otp.models import Device
 
 from accounts.models import User
-from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
+from security.models import EmergencyCodesDevice, KAuthDevice, TOTPDevice, TwoFactorPreference
 
-METHOD_MODELS: list[type[Device]] = [TOTPDevice]
+METHOD_MODELS: list[type[Device]] = [KAuthDevice, TOTPDevice]
 
 
 def methods_for(user: User) -> list[Device]:

@@ -20,10 +20,14 @@ from django_otp.models import Device
 from accounts.login import remember_browser
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
-from security.methods import has_two_factor
+from accounts.views import wait_message
+from security import kauth
+from security.methods import has_two_factor, preferred_method
+from security.models import KAuthDevice
 
 PENDING_KEY = "_portal_two_factor_pending"
 PENDING_MAX_AGE = 5 * 60
+KAUTH_ATTEMPT_KEY = "_portal_kauth_attempt"
 
 
 def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | None:
@@ -33,7 +37,22 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     # A new session key: whatever the session held before belongs to nobody now.
     request.session.cycle_key()
     request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(), "next": next_url}
+    preferred = preferred_method(user)
+    if isinstance(preferred, KAuthDevice):
+        # The request reaches the phone while the browser shows the number to pick.
+        push_for_attempt(request, preferred)
     return redirect("security:verify")
+
+
+def push_for_attempt(request: HttpRequest, device: KAuthDevice) -> str | None:
+    """Push a kAuth sign-in request bound to this browser's attempt; a message when refused."""
+    attempt = kauth.new_attempt_secret()
+    try:
+        challenge = kauth.do_push_challenge(device, attempt_secret=attempt)
+    except kauth.PushRefused as exc:
+        return wait_message(exc.retry_after)
+    request.session[KAUTH_ATTEMPT_KEY] = {"secret": attempt, "challenge": str(challenge.public_id)}
+    return None
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -54,6 +73,7 @@ def pending_next(request: HttpRequest) -> str:
 def complete(request: HttpRequest, user: User, device: Device) -> HttpResponse:
     next_url = pending_next(request)
     request.session.pop(PENDING_KEY, None)
+    request.session.pop(KAUTH_ATTEMPT_KEY, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     mark_recently_authenticated(request)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from security import views
+from security import kauth_api, kauth_views, views
 
 app_name = "security"
 
@@ -29,6 +29,18 @@ urlpatterns = [
         "security/two-factor/emergency-codes/regenerate/",
         views.emergency_codes_regenerate,
         name="emergency-codes-regenerate",
+    ),
+    path("security/two-factor/kauth/", kauth_views.kauth_add, name="kauth-add"),
+    path("security/two-factor/kauth/<int:pk>/", kauth_views.kauth_enroll, name="kauth-enroll"),
+    path(
+        "security/kauth/enroll/<str:code>/", kauth_views.kauth_enroll_link, name="kauth-enroll-link"
+    ),
+    path("security/kauth/api/enroll", kauth_api.enroll, name="kauth-api-enroll"),
+    path("security/kauth/api/challenges", kauth_api.challenges, name="kauth-api-challenges"),
+    path(
+        "security/kauth/api/challenges/<uuid:public_id>/<str:verb>",
+        kauth_api.answer,
+        name="kauth-api-answer",
     ),
     path("security/two-factor/<path:method>/rename/", views.method_rename, name="method-rename"),
     path(

@@ -25,7 +25,7 @@ from organizations.models import Membership
 from organizations.views import org_member_required
 from portal import ratelimit
 from portal.audit import record_event
-from security import second_step, services
+from security import kauth_views, second_step, services
 from security.forms import (
     AuthenticatorNameForm,
     CodeForm,
@@ -41,7 +41,12 @@ from security.methods import (
     preferred_method,
     users_with_two_factor,
 )
-from security.models import EmergencyCodesDevice, OrganizationSecurityPolicy, TOTPDevice
+from security.models import (
+    EmergencyCodesDevice,
+    KAuthDevice,
+    OrganizationSecurityPolicy,
+    TOTPDevice,
+)
 
 NEW_CODES_KEY = "_portal_new_emergency_codes"
 ISSUER = "Portal"
@@ -76,7 +81,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST or None)
     if device is None:
         raise Http404
-    if request.method == "POST" and form.is_valid():
+    kauth_error = ""
+    if request.method == "POST" and isinstance(device, KAuthDevice):
+        handled = kauth_views.handle_verify_post(request, user, device)
+        if isinstance(handled, HttpResponse):
+            return handled
+        if handled is not None:
+            kauth_error = handled
+            form = CodeForm()
+    if request.method == "POST" and form.is_bound and form.is_valid():
         verdict = ratelimit.hit("two-factor", f"user:{user.pk}")
         if not verdict.allowed:
             form.add_error(None, wait_message(verdict.retry_after))
@@ -98,6 +111,9 @@ def verify(request: HttpRequest) -> HttpResponse:
             "use_emergency": use_emergency,
             "others": [(m, kind_label(m)) for m in others],
             "has_emergency": emergency_device(user) is not None and not use_emergency,
+            "is_kauth": isinstance(device, KAuthDevice),
+            "kauth_error": kauth_error,
+            **(kauth_views.verify_context(request) if isinstance(device, KAuthDevice) else {}),
         },
     )
 

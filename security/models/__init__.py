@@ -7,12 +7,17 @@ used times, and throttled verification.
 from __future__ import annotations
 
 from security.models.emergency import EmergencyCode, EmergencyCodesDevice
+from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreference
 from security.models.totp import TOTPDevice
 
 __all__ = [
     "EmergencyCode",
     "EmergencyCodesDevice",
+    "KAuthChallenge",
+    "KAuthDevice",
+    "KAuthEnrollment",
+    "KAuthNotice",
     "OrganizationSecurityPolicy",
     "TOTPDevice",
     "TwoFactorPreference",

@@ -1,0 +1,271 @@
+"""kAuth, server side: enrolment, sign-in requests with number matching, answers from the device.
+
+A sign-in request (challenge) is bound to one sign-in attempt: the browser keeps a random secret
+in its session and the challenge stores its digest, so a request approved on the phone completes
+the sign-in of that browser only. Challenges expire within two minutes and are used once; a wrong
+number fails the challenge (against push fatigue, the person must look at the browser); pushes to
+one account are rate-limited.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from portal import ratelimit
+from portal.audit import record_event
+from portal.crypto import digest
+from portal.outbox import send_email
+from portal.request_context import current_request_meta
+from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
+
+logger = logging.getLogger(__name__)
+
+ENROLLMENT_VALIDITY = timedelta(minutes=10)
+CHALLENGE_VALIDITY = timedelta(minutes=2)
+CREDENTIAL_PREFIX = "kad_"
+
+
+class PushRefused(Exception):
+    """Too many sign-in requests to this account for now."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
+class PushGateway(Protocol):
+    """Delivers a new challenge to the phone. The default does nothing: the device fetches its
+    pending challenges from the API. A gateway for APNs/FCM implements the same method and is named
+    in settings.KAUTH_PUSH_GATEWAY."""
+
+    def notify(self, challenge: KAuthChallenge) -> None: ...
+
+
+class PollingGateway:
+    def notify(self, challenge: KAuthChallenge) -> None:
+        return None
+
+
+def push_gateway() -> PushGateway:
+    path = getattr(settings, "KAUTH_PUSH_GATEWAY", "security.kauth.PollingGateway")
+    gateway: PushGateway = import_string(path)()
+    return gateway
+
+
+# --- Enrolment ----------------------------------------------------------------------------------
+
+
+def enrollment_link(code: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}{reverse('security:kauth-enroll-link', args=[code])}"
+
+
+def do_start_enrollment(user: User, *, name: str) -> tuple[KAuthEnrollment, str]:
+    """A one-time code for the QR code. Returns the enrolment and the code (shown once)."""
+    code = secrets.token_urlsafe(24)
+    enrollment = KAuthEnrollment.objects.create(
+        user=user,
+        name=name.strip()[:64] or str(_("kAuth app")),
+        code_digest=digest(code),
+        expires_at=timezone.now() + ENROLLMENT_VALIDITY,
+    )
+    return enrollment, code
+
+
+def do_enroll_device(code: str) -> tuple[KAuthDevice, str, bytes] | None:
+    """The phone registers with the enrolment code: it receives its own credential and the seed of
+    its offline codes. None for an unknown, expired or used code. The device becomes a method once
+    the person types its first offline code in the browser (services.do_confirm_method)."""
+    with transaction.atomic():
+        enrollment = (
+            KAuthEnrollment.objects.select_for_update().filter(code_digest=digest(code)).first()
+        )
+        if enrollment is None or not enrollment.is_usable:
+            return None
+        credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+        device = KAuthDevice(
+            user=enrollment.user,
+            name=enrollment.name,
+            confirmed=False,
+            credential_digest=digest(credential),
+        )
+        seed = KAuthDevice.new_key()
+        device.set_key(seed)
+        device.save()
+        enrollment.device = device
+        enrollment.save(update_fields=["device"])
+        record_event(
+            "two_factor.kauth_registered", actor=None, target=device, subject_user=enrollment.user
+        )
+    return device, credential, seed
+
+
+def device_for_credential(credential: str) -> KAuthDevice | None:
+    if not credential.startswith(CREDENTIAL_PREFIX) or len(credential) > 100:
+        return None
+    device = (
+        KAuthDevice.objects.select_related("user")
+        .filter(credential_digest=digest(credential))
+        .first()
+    )
+    if device is not None:
+        KAuthDevice.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
+    return device
+
+
+def notice_for_credential(credential: str) -> str | None:
+    """What a removed device should show ("this account was removed"), if anything."""
+    if not credential.startswith(CREDENTIAL_PREFIX) or len(credential) > 100:
+        return None
+    notice = KAuthNotice.objects.filter(credential_digest=digest(credential)).first()
+    return notice.message if notice else None
+
+
+def leave_removal_notice(device: KAuthDevice) -> None:
+    """Called when a kAuth device is removed: the app shows the notice at its next request."""
+    KAuthNotice.objects.create(
+        credential_digest=device.credential_digest,
+        message=f"The account {device.user.email} was removed from this kAuth app.",
+    )
+
+
+# --- Sign-in requests ---------------------------------------------------------------------------
+
+
+def new_attempt_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChallenge:
+    """Create a sign-in request for this browser's attempt and push it to the phone."""
+    verdict = ratelimit.hit("kauth-push", f"user:{device.user_id}")
+    if not verdict.allowed:
+        raise PushRefused(verdict.retry_after)
+    number = 10 + secrets.randbelow(90)
+    decoys: set[int] = set()
+    while len(decoys) < 2:
+        candidate = 10 + secrets.randbelow(90)
+        if candidate != number:
+            decoys.add(candidate)
+    choices = [number, *decoys]
+    secrets.SystemRandom().shuffle(choices)
+    meta = current_request_meta()
+    with transaction.atomic():
+        # A new request replaces the earlier ones of the same attempt.
+        KAuthChallenge.objects.filter(
+            device__user_id=device.user_id,
+            attempt_digest=digest(attempt_secret),
+            status=KAuthChallenge.Status.PENDING,
+        ).update(status=KAuthChallenge.Status.FAILED, answered_at=timezone.now())
+        challenge = KAuthChallenge.objects.create(
+            device=device,
+            attempt_digest=digest(attempt_secret),
+            number=number,
+            choices=choices,
+            ip_address=meta.ip,
+            user_agent=meta.user_agent,
+            expires_at=timezone.now() + CHALLENGE_VALIDITY,
+        )
+        transaction.on_commit(lambda: push_gateway().notify(challenge))
+    return challenge
+
+
+def pending_for_device(device: KAuthDevice) -> list[KAuthChallenge]:
+    return list(
+        KAuthChallenge.objects.filter(
+            device=device, status=KAuthChallenge.Status.PENDING, expires_at__gt=timezone.now()
+        ).order_by("created_at")
+    )
+
+
+def do_answer_challenge(
+    device: KAuthDevice, public_id: str, *, approve: bool, number: int | None = None
+) -> str:
+    """The phone's answer. Returns the new status, or "refused" for an unknown, foreign, expired
+    or already answered request (which changes nothing)."""
+    now = timezone.now()
+    with transaction.atomic():
+        challenge = (
+            KAuthChallenge.objects.select_for_update()
+            .filter(public_id=public_id, device=device)
+            .first()
+        )
+        if (
+            challenge is None
+            or challenge.status != KAuthChallenge.Status.PENDING
+            or challenge.expires_at <= now
+        ):
+            logger.warning("kAuth answer refused for device %s", device.pk)
+            record_event(
+                "two_factor.kauth_answer_refused",
+                actor=None,
+                target=device,
+                subject_user=device.user,
+            )
+            return "refused"
+        if not approve:
+            status = KAuthChallenge.Status.DENIED
+        elif number == challenge.number:
+            status = KAuthChallenge.Status.APPROVED
+        else:
+            status = KAuthChallenge.Status.FAILED
+        challenge.status = status
+        challenge.answered_at = now
+        challenge.save(update_fields=["status", "answered_at"])
+        record_event(
+            f"two_factor.kauth_{status}",
+            actor=None,
+            target=device,
+            subject_user=device.user,
+            data={"ip": challenge.ip_address},
+        )
+        if status == KAuthChallenge.Status.DENIED:
+            send_email(
+                "kauth_denied",
+                to_user=device.user,
+                key=f"kauth-denied:{challenge.pk}",
+                context={
+                    "name": device.user.get_short_name(),
+                    "ip": challenge.ip_address or "",
+                    "when": challenge.created_at,
+                    "url": reverse("accounts:password-change"),
+                },
+            )
+    return str(status)
+
+
+def challenge_status(public_id: str, attempt_secret: str) -> str | None:
+    challenge = KAuthChallenge.objects.filter(
+        public_id=public_id, attempt_digest=digest(attempt_secret)
+    ).first()
+    if challenge is None:
+        return None
+    if challenge.status == KAuthChallenge.Status.PENDING and challenge.is_expired:
+        return "expired"
+    return str(challenge.status)
+
+
+def do_use_approved_challenge(public_id: str, attempt_secret: str) -> KAuthDevice | None:
+    """The browser completes its sign-in with an approved request, once."""
+    used = KAuthChallenge.objects.filter(
+        public_id=public_id,
+        attempt_digest=digest(attempt_secret),
+        status=KAuthChallenge.Status.APPROVED,
+        expires_at__gt=timezone.now(),
+    ).update(status=KAuthChallenge.Status.USED)
+    if not used:
+        return None
+    challenge = KAuthChallenge.objects.select_related("device").get(public_id=public_id)
+    device = challenge.device
+    device.set_last_used_timestamp()
+    return device

@@ -1,0 +1,118 @@
+"""The HTTP API the kAuth app talks to. JSON in and out; the device authenticates with its own
+credential (`Authorization: KAuth <credential>`), never with cookies, so CSRF does not apply.
+
+Refused requests (unknown credential, foreign or answered challenge) answer with a stable JSON
+error code and are logged without the credential.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import ratelimit
+from portal.request_context import client_ip
+from security import kauth
+from security.models.kauth import KAuthDevice
+
+logger = logging.getLogger(__name__)
+
+
+def _error(code: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": code, **extra}, status=status)
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+        credential = credential.strip()
+        if scheme != "KAuth" or not credential:
+            return _error("missing_credential", 401)
+        device = kauth.device_for_credential(credential)
+        if device is None:
+            notice = kauth.notice_for_credential(credential)
+            if notice:
+                return _error("account_removed", 410, message=notice)
+            logger.warning("kAuth request with an unknown credential from %s", client_ip(request))
+            return _error("unknown_credential", 401)
+        return view(request, device, *args, **kwargs)
+
+    return wrapper
+
+
+@csrf_exempt
+@require_POST
+def enroll(request: HttpRequest) -> HttpResponse:
+    verdict = ratelimit.hit("kauth-enroll", client_ip(request) or "unknown")
+    if not verdict.allowed:
+        return _error("rate_limited", 429, retry_after=verdict.retry_after)
+    code = str(_body(request).get("code", ""))
+    enrolled = kauth.do_enroll_device(code) if 0 < len(code) <= 100 else None
+    if enrolled is None:
+        return _error("invalid_enrollment_code", 400)
+    device, credential, seed = enrolled
+    return JsonResponse(
+        {
+            "credential": credential,
+            "seed": base64.b32encode(seed).decode(),
+            "account": device.user.email,
+            "name": device.name,
+        },
+        status=201,
+    )
+
+
+@csrf_exempt
+@require_GET
+@device_required
+def challenges(request: HttpRequest, device: KAuthDevice) -> HttpResponse:
+    return JsonResponse(
+        {
+            "account": device.user.email,
+            "challenges": [
+                {
+                    "id": str(c.public_id),
+                    "ip": c.ip_address,
+                    "browser": c.user_agent,
+                    "time": c.created_at.isoformat(),
+                    "expires": c.expires_at.isoformat(),
+                    "numbers": c.choices,
+                }
+                for c in kauth.pending_for_device(device)
+            ],
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+@device_required
+def answer(request: HttpRequest, device: KAuthDevice, public_id: str, verb: str) -> HttpResponse:
+    if verb not in {"approve", "deny"}:
+        return _error("unknown_action", 404)
+    number = _body(request).get("number")
+    if verb == "approve" and not isinstance(number, int):
+        return _error("number_required", 400)
+    status = kauth.do_answer_challenge(
+        device, public_id, approve=verb == "approve", number=number if verb == "approve" else None
+    )
+    if status == "refused":
+        return _error("challenge_not_pending", 409)
+    return JsonResponse({"status": status})

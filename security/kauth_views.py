@@ -1,0 +1,152 @@
+"""kAuth pages in the browser: adding the app, and approving a sign-in with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+
+from accounts.models import User
+from accounts.reauth import require_recent_password
+from security import kauth, second_step, services
+from security.forms import AuthenticatorNameForm, CodeForm
+from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment
+
+ENROLLMENT_CODE_KEY = "_portal_kauth_enrollment"
+ATTEMPT_KEY = second_step.KAUTH_ATTEMPT_KEY
+NEW_CODES_KEY = "_portal_new_emergency_codes"
+
+
+@login_required
+@require_recent_password
+def kauth_add(request: HttpRequest) -> HttpResponse:
+    form = AuthenticatorNameForm(request.POST or None, initial={"name": _("kAuth app")})
+    if request.method == "POST" and form.is_valid():
+        enrollment, code = kauth.do_start_enrollment(
+            request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+        )
+        # The code is shown once, on the next page, then only its digest remains.
+        request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": code}
+        return redirect("security:kauth-enroll", enrollment.pk)
+    return render(request, "security/kauth_add.html", {"form": form})
+
+
+@login_required
+@require_recent_password
+@never_cache
+def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(KAuthEnrollment, pk=pk, user=request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = enrollment.device
+        if device is None or device.confirmed:
+            form.add_error(
+                None, _("kAuth has not registered yet: scan the QR code with the app first.")
+            )
+        else:
+            try:
+                codes = services.do_confirm_method(
+                    device,
+                    form.cleaned_data["code"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    keep_session_key=request.session.session_key,
+                )
+            except ValueError:
+                form.add_error("code", _("This code is not right. Enter the code kAuth shows now."))
+            else:
+                request.session.pop(ENROLLMENT_CODE_KEY, None)
+                otp_login(request, device)
+                messages.success(request, _("kAuth is ready."))
+                if codes:
+                    request.session[NEW_CODES_KEY] = codes
+                    return redirect("security:emergency-codes-new")
+                return redirect("security:two-factor")
+    shown = request.session.get(ENROLLMENT_CODE_KEY) or {}
+    context: dict[str, Any] = {"form": form, "enrollment": enrollment}
+    if shown.get("id") == enrollment.pk and enrollment.is_usable:
+        link = kauth.enrollment_link(shown["code"])
+        context |= {
+            "link": link,
+            "qr_svg": segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1f"),
+        }
+    response = render(request, "security/kauth_enroll.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def kauth_enroll_link(request: HttpRequest, code: str) -> HttpResponse:
+    """Where the QR code points: the app reads the code from the link; a browser that opens it
+    learns what to do with it. Nothing changes here."""
+    return render(request, "security/kauth_enroll_link.html")
+
+
+# --- Signing in with kAuth (the second step) ----------------------------------------------------
+
+
+def current_challenge(request: HttpRequest) -> KAuthChallenge | None:
+    attempt: Any = request.session.get(ATTEMPT_KEY) or {}
+    if not attempt:
+        return None
+    if kauth.challenge_status(attempt.get("challenge", ""), attempt.get("secret", "")) is None:
+        return None
+    return KAuthChallenge.objects.filter(public_id=attempt["challenge"]).first()
+
+
+def handle_verify_post(
+    request: HttpRequest, user: User, device: KAuthDevice
+) -> HttpResponse | str | None:
+    """The kAuth actions of the second-step page: push a request, or complete an approved one.
+
+    Returns a response when the step is finished (or for htmx polling), an error message to
+    show, or None when the POST is something else (an offline code)."""
+    action = request.POST.get("action")
+    if action == "push":
+        return second_step.push_for_attempt(request, device) or ""
+    if action != "complete":
+        return None
+    attempt: Any = request.session.get(ATTEMPT_KEY) or {}
+    public_id, secret = attempt.get("challenge", ""), attempt.get("secret", "")
+    status = kauth.challenge_status(public_id, secret)
+    if status == KAuthChallenge.Status.APPROVED:
+        approved = kauth.do_use_approved_challenge(public_id, secret)
+        if approved is not None and approved.user_id == user.pk:
+            response = second_step.complete(request, user, approved)
+            if request.headers.get("HX-Request"):
+                redirect_to = response["Location"]
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = redirect_to
+            return response
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "security/_kauth_status.html",
+            {"challenge": current_challenge(request), "status": status},
+        )
+    messages_by_status = {
+        KAuthChallenge.Status.PENDING: _("The request is not approved yet. Check your phone."),
+        KAuthChallenge.Status.DENIED: _("The request was denied on your phone."),
+        KAuthChallenge.Status.FAILED: _(
+            "A different number was chosen on the phone. Send a new request."
+        ),
+        "expired": _("The request expired. Send a new request."),
+    }
+    return str(messages_by_status.get(status or "", _("Send a sign-in request first.")))
+
+
+def verify_context(request: HttpRequest) -> dict[str, Any]:
+    challenge = current_challenge(request)
+    attempt: Any = request.session.get(ATTEMPT_KEY) or {}
+    status = (
+        kauth.challenge_status(attempt.get("challenge", ""), attempt.get("secret", ""))
+        if challenge
+        else None
+    )
+    return {"challenge": challenge, "status": status}

@@ -1,0 +1,88 @@
+"""RFC 6238 codes from a seed sealed at rest, each accepted once (authenticator apps and kAuth's
+offline code share this)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django_otp.oath import TOTP
+
+from portal.crypto import seal, unseal
+
+STEP = 30
+DIGITS = 6
+# Codes of the previous and the next 30-second step are accepted too (a phone's clock that is a
+# little off), never more: see the README.
+TOLERANCE = 1
+
+
+class SealedTOTPMixin(models.Model):
+    """Needs django-otp's ThrottlingMixin and TimestampMixin beside it."""
+
+    sealed_key: models.TextField[str, str] = models.TextField()
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(
+        default=-1, help_text="The last time step whose code was accepted (replay protection)."
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def new_key(cls) -> bytes:
+        return secrets.token_bytes(20)
+
+    @property
+    def bin_key(self) -> bytes:
+        return unseal(self.sealed_key)
+
+    def set_key(self, key: bytes) -> None:
+        self.sealed_key = seal(key)
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    def verify_token(self, token: Any) -> bool:
+        """Accept a code of this step (±1) that was not accepted before, even under concurrency:
+        the step is claimed with a conditional UPDATE, so two requests with one code succeed once.
+        """
+        device: Any = self
+        allowed, _why = device.verify_is_allowed()
+        if not allowed:
+            return False
+        token = str(token).strip().replace(" ", "")
+        if not (token.isdigit() and len(token) == DIGITS):
+            device.throttle_increment()
+            return False
+        now = time.time()
+        totp = TOTP(self.bin_key, step=STEP, digits=DIGITS, t0=0)
+        totp.time = now
+        current = totp.t()
+        for offset in range(-TOLERANCE, TOLERANCE + 1):
+            totp.time = now + offset * STEP
+            if totp.token() != int(token):
+                continue
+            step_used = current + offset
+            claimed = (
+                type(self)
+                ._default_manager.filter(pk=self.pk, last_t__lt=step_used)
+                .update(last_t=step_used)
+            )
+            if claimed:
+                self.last_t = step_used
+                device.throttle_reset(commit=False)
+                device.set_last_used_timestamp(commit=False)
+                self.save(
+                    update_fields=[
+                        "throttling_failure_timestamp",
+                        "throttling_failure_count",
+                        "last_used_at",
+                    ]
+                )
+                return True
+            break
+        device.throttle_increment()
+        return False
