@@ -316,6 +316,7 @@ RATE_LIMITS = {
     # kAuth: sign-in requests pushed to one account; enrolment attempts from one address.
     "kauth-push": (5, 10 * 60),
     "kauth-enroll": (20, 60 * 60),
+    "identity-request": (3, 24 * 60 * 60),
     "invite": (30, 60 * 60),
 }
 
@@ -356,6 +357,11 @@ USE_TZ = True
 TIME_ZONE = "Europe/Zurich"
 
 # --- Static files -------------------------------------------------------------------------------
+# Uploaded identity documents: outside every URL, read only through permission-checked views.
+PRIVATE_STORAGE_DIR = DATA_DIR / "private"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # Whitenoise warns at every start when the folder is missing (before the first collectstatic).

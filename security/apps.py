@@ -1,8 +1,37 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SecurityConfig(AppConfig):
     name = "security"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(add_reviewer_permissions, sender=self)
+
+
+def add_reviewer_permissions(**kwargs: Any) -> None:
+    """Support staff review identity documents and look up who has which 2FA method."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    from organizations.support import ensure_support_group
+
+    create_permissions(apps.get_app_config("security"), verbosity=0)
+    group = ensure_support_group()
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="security",
+            codename__in=[
+                "review_identityverificationrequest",
+                "view_identityverificationrequest",
+                "view_totpdevice",
+                "view_kauthdevice",
+            ],
+        )
+    )

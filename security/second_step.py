@@ -26,7 +26,8 @@ from security.methods import has_two_factor, preferred_method
 from security.models import KAuthDevice
 
 PENDING_KEY = "_portal_two_factor_pending"
-PENDING_MAX_AGE = 5 * 60
+# Long enough to photograph an identity document on the recovery page.
+PENDING_MAX_AGE = 15 * 60
 KAUTH_ATTEMPT_KEY = "_portal_kauth_attempt"
 
 

@@ -8,6 +8,8 @@ app_name = "security"
 
 urlpatterns = [
     path("security/verify/", views.verify, name="verify"),
+    path("security/recovery/", views.recovery, name="recovery"),
+    path("security/recovery/sent/", views.recovery_sent, name="recovery-sent"),
     path("security/two-factor/", views.two_factor, name="two-factor"),
     path("security/two-factor/authenticator/", views.totp_add, name="totp-add"),
     path(

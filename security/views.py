@@ -26,10 +26,12 @@ from organizations.views import org_member_required
 from portal import ratelimit
 from portal.audit import record_event
 from security import kauth_views, second_step, services
+from security import recovery as recovery_services
 from security.forms import (
     AuthenticatorNameForm,
     CodeForm,
     EmergencyCodeForm,
+    IdentityVerificationForm,
     RenameForm,
     RequireTwoFactorForm,
 )
@@ -43,6 +45,7 @@ from security.methods import (
 )
 from security.models import (
     EmergencyCodesDevice,
+    IdentityVerificationRequest,
     KAuthDevice,
     OrganizationSecurityPolicy,
     TOTPDevice,
@@ -116,6 +119,33 @@ def verify(request: HttpRequest) -> HttpResponse:
             **(kauth_views.verify_context(request) if isinstance(device, KAuthDevice) else {}),
         },
     )
+
+
+@never_cache
+def recovery(request: HttpRequest) -> HttpResponse:
+    """ "Request assistance": after the right password, send identity documents for review."""
+    user = second_step.pending_user(request)
+    if user is None:
+        messages.info(request, _("Sign in with your password first, then ask for assistance."))
+        return redirect("accounts:login")
+    open_request = IdentityVerificationRequest.objects.filter(
+        user=user, status=IdentityVerificationRequest.Status.PENDING
+    ).first()
+    form = IdentityVerificationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and open_request is None and form.is_valid():
+        try:
+            recovery_services.do_request_identity_verification(user, **form.cleaned_data)
+        except recovery_services.RequestRefused:
+            form.add_error(
+                None, _("You sent several requests already. Please wait for our answer by email.")
+            )
+        else:
+            return redirect("security:recovery-sent")
+    return render(request, "security/recovery.html", {"form": form, "open_request": open_request})
+
+
+def recovery_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "security/recovery_sent.html")
 
 
 # --- Managing methods ---------------------------------------------------------------------------

@@ -9,11 +9,13 @@ from __future__ import annotations
 from security.models.emergency import EmergencyCode, EmergencyCodesDevice
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreference
+from security.models.recovery import IdentityVerificationRequest
 from security.models.totp import TOTPDevice
 
 __all__ = [
     "EmergencyCode",
     "EmergencyCodesDevice",
+    "IdentityVerificationRequest",
     "KAuthChallenge",
     "KAuthDevice",
     "KAuthEnrollment",
