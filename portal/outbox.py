@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from portal import sms
 from portal.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -163,18 +163,9 @@ def _transmit(notification: Notification) -> None:
             message.attach_alternative(notification.body_html, "text/html")
         message.send()
     elif notification.channel == Notification.Channel.SMS:
-        _write_sms_file(notification)
+        sms.send(notification.to, notification.body_text)
     else:
         raise ValueError(f"No transport for channel {notification.channel!r} yet.")
-
-
-def _write_sms_file(notification: Notification) -> None:
-    """The embedded SMS gateway: one file per message in the data folder."""
-    folder = Path(settings.SMS_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{notification.pk:08d}.txt").write_text(
-        f"To: {notification.to}\n\n{notification.body_text}"
-    )
 
 
 def pending_ids(now: Any = None) -> list[int]:

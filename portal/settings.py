@@ -239,6 +239,19 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 
+# --- SMS ---------------------------------------------------------------------------------------
+# Countries whose numbers may receive 2FA codes (ISO 3166 codes).
+SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["CH", "FR", "BE", "DE"])
+# "file" writes each SMS into the data folder (shown on the outbox page); "http" posts JSON
+# {"to", "text"} to SMS_HTTP_URL with SMS_HTTP_TOKEN as a Bearer token (the provider's gateway).
+SMS_BACKEND = env.str("SMS_BACKEND", default="file")
+if SMS_BACKEND not in {"file", "http"}:
+    raise ImproperlyConfigured("SMS_BACKEND must be file or http.")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+if SMS_BACKEND == "http" and not SMS_HTTP_URL.startswith("https://"):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL starting with https://.")
+
 # --- Email --------------------------------------------------------------------------------------
 MAIL_DIR = DATA_DIR / "mail"
 SMS_DIR = DATA_DIR / "sms"
@@ -317,6 +330,7 @@ RATE_LIMITS = {
     "kauth-push": (5, 10 * 60),
     "kauth-enroll": (20, 60 * 60),
     "identity-request": (3, 24 * 60 * 60),
+    "sms-send": (3, 10 * 60),
     "invite": (30, 60 * 60),
 }
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from portal import sms
 from portal.models import Notification
 
 
@@ -23,7 +24,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     notifications = Notification.objects.all()
     page = Paginator(notifications, 20).get_page(request.GET.get("page"))
-    return render(request, "portal/outbox.html", {"page": page})
+    return render(
+        request, "portal/outbox.html", {"page": page, "sms_messages": sms.sent_messages()}
+    )
 
 
 def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:

@@ -13,9 +13,15 @@ from django.db.models import Model
 from django_otp.models import Device
 
 from accounts.models import User
-from security.models import EmergencyCodesDevice, KAuthDevice, TOTPDevice, TwoFactorPreference
+from security.models import (
+    EmergencyCodesDevice,
+    KAuthDevice,
+    SMSDevice,
+    TOTPDevice,
+    TwoFactorPreference,
+)
 
-METHOD_MODELS: list[type[Device]] = [KAuthDevice, TOTPDevice]
+METHOD_MODELS: list[type[Device]] = [KAuthDevice, TOTPDevice, SMSDevice]
 
 
 def methods_for(user: User) -> list[Device]:

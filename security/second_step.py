@@ -23,7 +23,8 @@ from accounts.reauth import mark_recently_authenticated
 from accounts.views import wait_message
 from security import kauth
 from security.methods import has_two_factor, preferred_method
-from security.models import KAuthDevice
+from security.models import KAuthDevice, SMSDevice
+from security.sms import send_code
 
 PENDING_KEY = "_portal_two_factor_pending"
 # Long enough to photograph an identity document on the recovery page.
@@ -42,6 +43,8 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     if isinstance(preferred, KAuthDevice):
         # The request reaches the phone while the browser shows the number to pick.
         push_for_attempt(request, preferred)
+    elif isinstance(preferred, SMSDevice):
+        send_code(preferred)
     return redirect("security:verify")
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from security import kauth_api, kauth_views, views
+from security import kauth_api, kauth_views, sms_views, views
 
 app_name = "security"
 
@@ -32,6 +32,8 @@ urlpatterns = [
         views.emergency_codes_regenerate,
         name="emergency-codes-regenerate",
     ),
+    path("security/two-factor/sms/", sms_views.sms_add, name="sms-add"),
+    path("security/two-factor/sms/<int:pk>/", sms_views.sms_confirm, name="sms-confirm"),
     path("security/two-factor/kauth/", kauth_views.kauth_add, name="kauth-add"),
     path("security/two-factor/kauth/<int:pk>/", kauth_views.kauth_enroll, name="kauth-enroll"),
     path(

@@ -48,8 +48,10 @@ from security.models import (
     IdentityVerificationRequest,
     KAuthDevice,
     OrganizationSecurityPolicy,
+    SMSDevice,
     TOTPDevice,
 )
+from security.sms import send_code
 
 NEW_CODES_KEY = "_portal_new_emergency_codes"
 ISSUER = "Portal"
@@ -85,6 +87,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     if device is None:
         raise Http404
     kauth_error = ""
+    if request.method == "POST" and isinstance(device, SMSDevice) and "action" in request.POST:
+        kauth_error = send_code(device) or _("We sent a new code to %(number)s.") % {
+            "number": device.masked_number
+        }
+        form = CodeForm()
     if request.method == "POST" and isinstance(device, KAuthDevice):
         handled = kauth_views.handle_verify_post(request, user, device)
         if isinstance(handled, HttpResponse):
@@ -115,6 +122,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             "others": [(m, kind_label(m)) for m in others],
             "has_emergency": emergency_device(user) is not None and not use_emergency,
             "is_kauth": isinstance(device, KAuthDevice),
+            "is_sms": isinstance(device, SMSDevice),
             "kauth_error": kauth_error,
             **(kauth_views.verify_context(request) if isinstance(device, KAuthDevice) else {}),
         },

@@ -10,6 +10,7 @@ from security.models.emergency import EmergencyCode, EmergencyCodesDevice
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreference
 from security.models.recovery import IdentityVerificationRequest
+from security.models.sms import SMSDevice
 from security.models.totp import TOTPDevice
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "KAuthEnrollment",
     "KAuthNotice",
     "OrganizationSecurityPolicy",
+    "SMSDevice",
     "TOTPDevice",
     "TwoFactorPreference",
 ]
