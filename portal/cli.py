@@ -32,7 +32,9 @@ def _setup_django() -> None:
 
 def up(port: int, host: str) -> int:
     os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("PORTAL_BASE_URL", f"http://{host}:{port}")
+    # Served on 127.0.0.1 but named "localhost": security keys (WebAuthn) refuse IP addresses.
+    public_host = "localhost" if host in {"127.0.0.1", "::1"} else host
+    os.environ.setdefault("PORTAL_BASE_URL", f"http://{public_host}:{port}")
     _setup_django()
     from django.conf import settings
     from django.core.management import call_command
@@ -99,7 +101,7 @@ def up(port: int, host: str) -> int:
         ),
     ]
 
-    url = f"http://{host}:{port}/"
+    url = f"{settings.PORTAL_BASE_URL}/"
     print(f"\nThe portal runs at {url}")
     print(f"Sign in with any of these (password {settings.DEMO_PASSWORD}):")
     for email, _first, _last, what in demo.DEMO_LOGINS:

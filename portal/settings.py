@@ -270,7 +270,8 @@ if EMAIL_URL.startswith("filemail://"):
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address used in links inside emails (they are rendered outside any request).
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A host name, not an IP address: WebAuthn (security keys) refuses IP addresses.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Accounts and passwords ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -19,9 +19,10 @@ from security.models import (
     SMSDevice,
     TOTPDevice,
     TwoFactorPreference,
+    WebAuthnCredential,
 )
 
-METHOD_MODELS: list[type[Device]] = [KAuthDevice, TOTPDevice, SMSDevice]
+METHOD_MODELS: list[type[Device]] = [KAuthDevice, WebAuthnCredential, TOTPDevice, SMSDevice]
 
 
 def methods_for(user: User) -> list[Device]:

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.services import end_other_sessions
 from organizations.models import Membership, Organization
 from portal.audit import record_event
+from portal.models import AuditEvent
 from portal.outbox import send_email
 from security.methods import emergency_device, kind_label, methods_for
 from security.models import (
@@ -46,11 +47,13 @@ def organizations_requiring_two_factor(user: User) -> list[Organization]:
     )
 
 
-def _notify(user: User, template: str, context: dict[str, object]) -> None:
+def _notify(user: User, template: str, context: dict[str, object], *, event: AuditEvent) -> None:
+    """One email per recorded event: the event's id makes the outbox key unique, where a
+    timestamp repeats when two events come in the same instant (and the outbox keeps only one)."""
     send_email(
         template,
         to_user=user,
-        key=f"{template}:{user.pk}:{timezone.now().isoformat()}",
+        key=f"{template}:{event.pk}",
         context={"name": user.get_short_name(), "url": reverse("security:two-factor"), **context},
     )
 
@@ -76,7 +79,16 @@ def do_confirm_method(
     """
     if not device.verify_token(code):
         raise ValueError("wrong code")
+    return do_activate_method(device, actor=actor, keep_session_key=keep_session_key)
+
+
+def do_activate_method(
+    device: Device, *, actor: User, keep_session_key: str | None
+) -> list[str] | None:
+    """Make a method that proved itself (a code, a WebAuthn answer) count. Returns the new
+    emergency codes when this turns two-factor authentication on, None otherwise."""
     with transaction.atomic():
+        _lock_user(actor)
         first = not methods_for(actor)
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -84,7 +96,7 @@ def do_confirm_method(
         if first:
             codes = _replace_emergency_codes(actor)
             end_other_sessions(actor, keep_session_key=keep_session_key)
-        record_event(
+        event = record_event(
             "two_factor.method_added",
             actor=actor,
             target=device,
@@ -95,8 +107,14 @@ def do_confirm_method(
             actor,
             "two_factor_method_added",
             {"method": kind_label(device), "device_name": device.name, "enabled": first},
+            event=event,
         )
     return codes
+
+
+def _lock_user(user: User) -> User:
+    """Serialise the changes to one person's methods (a row lock until the transaction ends)."""
+    return User.objects.select_for_update().get(pk=user.pk)
 
 
 def _replace_emergency_codes(user: User) -> list[str]:
@@ -111,8 +129,10 @@ def do_regenerate_emergency_codes(user: User, *, actor: User) -> list[str]:
         raise PermissionDenied
     with transaction.atomic():
         codes = _replace_emergency_codes(user)
-        record_event("two_factor.emergency_codes_regenerated", actor=actor, subject_user=user)
-        _notify(user, "emergency_codes_regenerated", {})
+        event = record_event(
+            "two_factor.emergency_codes_regenerated", actor=actor, subject_user=user
+        )
+        _notify(user, "emergency_codes_regenerated", {}, event=event)
     return codes
 
 
@@ -121,13 +141,13 @@ def record_emergency_code_used(user: User) -> None:
     device = emergency_device(user)
     remaining = device.remaining if device else 0
     with transaction.atomic():
-        record_event(
+        event = record_event(
             "two_factor.emergency_code_used",
             actor=user,
             subject_user=user,
             data={"remaining": remaining},
         )
-        _notify(user, "emergency_code_used", {"remaining": remaining})
+        _notify(user, "emergency_code_used", {"remaining": remaining}, event=event)
 
 
 def do_rename_method(device: Device, name: str, *, actor: User) -> None:
@@ -146,17 +166,21 @@ def do_set_preferred_method(user: User, device: Device, *, actor: User) -> None:
 def do_remove_method(device: Device, *, actor: User) -> bool:
     """Remove a method. Returns True when it was the last one and 2FA is now off.
 
-    The last method cannot go while an organization of the person requires 2FA.
+    The last method cannot go while an organization of the person requires 2FA. The person's
+    row is locked first, so that two removals at the same moment cannot each count the other
+    method as the one that remains.
     """
-    user = actor
     with transaction.atomic():
+        user = _lock_user(device.user)
+        if not type(device).objects.filter(pk=device.pk).exists():
+            return False  # removed by another request meanwhile: nothing more to record
         others = [m for m in methods_for(user) if m.persistent_id != device.persistent_id]
         turning_off = not others
         if turning_off:
             requiring = organizations_requiring_two_factor(user)
             if requiring:
                 raise TwoFactorRequired(requiring)
-        record_event(
+        event = record_event(
             "two_factor.disabled" if turning_off else "two_factor.method_removed",
             actor=actor,
             target=device,
@@ -171,6 +195,7 @@ def do_remove_method(device: Device, *, actor: User) -> bool:
             user,
             "two_factor_disabled" if turning_off else "two_factor_method_removed",
             {"method": label, "device_name": name},
+            event=event,
         )
     return turning_off
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from security import kauth_api, kauth_views, sms_views, views
+from security import kauth_api, kauth_views, sms_views, views, webauthn_views
 
 app_name = "security"
 
@@ -31,6 +31,31 @@ urlpatterns = [
         "security/two-factor/emergency-codes/regenerate/",
         views.emergency_codes_regenerate,
         name="emergency-codes-regenerate",
+    ),
+    path(
+        "security/two-factor/security-key/",
+        webauthn_views.security_key_add,
+        name="security-key-add",
+    ),
+    path(
+        "security/two-factor/security-key/options",
+        webauthn_views.security_key_options,
+        name="security-key-options",
+    ),
+    path(
+        "security/two-factor/security-key/register",
+        webauthn_views.security_key_register,
+        name="security-key-register",
+    ),
+    path(
+        "security/verify/security-key/options",
+        webauthn_views.verify_options,
+        name="verify-security-key-options",
+    ),
+    path(
+        "security/verify/security-key",
+        webauthn_views.verify_security_key,
+        name="verify-security-key",
     ),
     path("security/two-factor/sms/", sms_views.sms_add, name="sms-add"),
     path("security/two-factor/sms/<int:pk>/", sms_views.sms_confirm, name="sms-confirm"),

@@ -50,6 +50,7 @@ from security.models import (
     OrganizationSecurityPolicy,
     SMSDevice,
     TOTPDevice,
+    WebAuthnCredential,
 )
 from security.sms import send_code
 
@@ -123,6 +124,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             "has_emergency": emergency_device(user) is not None and not use_emergency,
             "is_kauth": isinstance(device, KAuthDevice),
             "is_sms": isinstance(device, SMSDevice),
+            "is_security_key": isinstance(device, WebAuthnCredential),
             "kauth_error": kauth_error,
             **(kauth_views.verify_context(request) if isinstance(device, KAuthDevice) else {}),
         },

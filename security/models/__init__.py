@@ -12,6 +12,7 @@ from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreferen
 from security.models.recovery import IdentityVerificationRequest
 from security.models.sms import SMSDevice
 from security.models.totp import TOTPDevice
+from security.models.webauthn import WebAuthnCredential
 
 __all__ = [
     "EmergencyCode",
@@ -25,4 +26,5 @@ __all__ = [
     "SMSDevice",
     "TOTPDevice",
     "TwoFactorPreference",
+    "WebAuthnCredential",
 ]

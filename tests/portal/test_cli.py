@@ -162,7 +162,7 @@ def test_portal_up_serves_the_demo_stops_cleanly_and_reuses_its_data(tmp_path: P
 
     with portal_up(data_dir, port) as first:
         url = first.wait_for_url()
-        assert url == f"http://127.0.0.1:{port}/"
+        assert url == f"http://localhost:{port}/"
         assert _get(f"{url}accounts/login/") == 200
         assert "Demo data created." in first.output()
         assert "portal-demo-2026" in first.output()

@@ -1,0 +1,101 @@
+"""Security keys in the browser: registering one, and signing in with it.
+
+The ceremonies need JavaScript (navigator.credentials, in portal/static/portal/webauthn.js); the
+other methods keep working without it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from accounts.reauth import require_recent_password
+from security import second_step, services, webauthn
+from security.forms import RenameForm
+
+NEW_CODES_KEY = "_portal_new_emergency_codes"
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _options_response(options_json: str) -> HttpResponse:
+    return HttpResponse(options_json, content_type="application/json")
+
+
+@login_required
+@require_recent_password
+def security_key_add(request: HttpRequest) -> HttpResponse:
+    form = RenameForm(initial={"name": _("Security key")})
+    return render(request, "security/security_key_add.html", {"form": form})
+
+
+@login_required
+@require_recent_password
+@require_POST
+def security_key_options(request: HttpRequest) -> HttpResponse:
+    return _options_response(webauthn.registration_options(request, request.user))  # type: ignore[arg-type]
+
+
+@login_required
+@require_recent_password
+@require_POST
+def security_key_register(request: HttpRequest) -> HttpResponse:
+    data = _json_body(request)
+    try:
+        device = webauthn.register(
+            request,
+            request.user,  # type: ignore[arg-type]
+            data.get("credential"),
+            str(data.get("name") or ""),
+        )
+    except webauthn.WebAuthnFailed:
+        return JsonResponse(
+            {"message": _("The security key could not be registered. Try again.")}, status=400
+        )
+    codes = services.do_activate_method(
+        device,
+        actor=request.user,  # type: ignore[arg-type]
+        keep_session_key=request.session.session_key,
+    )
+    otp_login(request, device)
+    if codes:
+        request.session[NEW_CODES_KEY] = codes
+        return JsonResponse({"redirect": reverse("security:emergency-codes-new")})
+    return JsonResponse({"redirect": reverse("security:two-factor")})
+
+
+@require_POST
+def verify_options(request: HttpRequest) -> HttpResponse:
+    user = second_step.pending_user(request)
+    if user is None:
+        return JsonResponse({"message": _("Please sign in again.")}, status=403)
+    return _options_response(webauthn.authentication_options(request, user))
+
+
+@require_POST
+def verify_security_key(request: HttpRequest) -> HttpResponse:
+    user = second_step.pending_user(request)
+    if user is None:
+        return JsonResponse({"message": _("Please sign in again.")}, status=403)
+    try:
+        device = webauthn.authenticate(request, user, _json_body(request).get("credential"))
+    except webauthn.WebAuthnFailed:
+        return JsonResponse(
+            {"message": _("The security key was not accepted. Try again.")}, status=400
+        )
+    response = second_step.complete(request, user, device)
+    return JsonResponse({"redirect": response["Location"]})
