@@ -70,14 +70,19 @@ def enrollment_link(code: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{reverse('security:kauth-enroll-link', args=[code])}"
 
 
-def do_start_enrollment(user: User, *, name: str) -> tuple[KAuthEnrollment, str]:
-    """A one-time code for the QR code. Returns the enrolment and the code (shown once)."""
+def do_start_enrollment(
+    user: User, *, name: str, replaces: KAuthDevice | None = None
+) -> tuple[KAuthEnrollment, str]:
+    """A one-time code for the QR code. Returns the enrolment and the code (shown once).
+
+    `replaces`: moving to a new phone, this old device goes once the new one is confirmed."""
     code = secrets.token_urlsafe(24)
     enrollment = KAuthEnrollment.objects.create(
         user=user,
         name=name.strip()[:64] or str(_("kAuth app")),
         code_digest=digest(code),
         expires_at=timezone.now() + ENROLLMENT_VALIDITY,
+        replaces=replaces,
     )
     return enrollment, code
 

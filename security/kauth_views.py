@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
+from accounts.views import wait_message
 from security import kauth, second_step, services
 from security.forms import AuthenticatorNameForm, CodeForm
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment
@@ -53,12 +54,21 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             try:
-                codes = services.do_confirm_method(
-                    device,
-                    form.cleaned_data["code"],
-                    actor=request.user,  # type: ignore[arg-type]
-                    keep_session_key=request.session.session_key,
-                )
+                if enrollment.replaces is not None:
+                    services.do_replace_method(
+                        enrollment.replaces,
+                        device,
+                        form.cleaned_data["code"],
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                    codes = None
+                else:
+                    codes = services.do_confirm_method(
+                        device,
+                        form.cleaned_data["code"],
+                        actor=request.user,  # type: ignore[arg-type]
+                        keep_session_key=request.session.session_key,
+                    )
             except ValueError:
                 form.add_error("code", _("This code is not right. Enter the code kAuth shows now."))
             else:
@@ -80,6 +90,55 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "security/kauth_enroll.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+MOVE_KEY = "_portal_kauth_move"
+
+
+@login_required
+@require_recent_password
+def kauth_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Changing phone": the old phone approves the move, then the new one enrols and replaces
+    it. Beyond the guides, which ask to turn 2FA off for a while: here it never is."""
+    old = get_object_or_404(KAuthDevice, pk=pk, user=request.user, confirmed=True)
+    move: Any = request.session.get(MOVE_KEY) or {}
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "push":
+        attempt = kauth.new_attempt_secret()
+        try:
+            challenge = kauth.do_push_challenge(old, attempt_secret=attempt)
+        except kauth.PushRefused as exc:
+            error = wait_message(exc.retry_after)
+        else:
+            request.session[MOVE_KEY] = {
+                "device": old.pk,
+                "secret": attempt,
+                "challenge": str(challenge.public_id),
+            }
+            return redirect("security:kauth-move", old.pk)
+    elif request.method == "POST" and request.POST.get("action") == "continue":
+        if move.get("device") == old.pk and kauth.do_use_approved_challenge(
+            move.get("challenge", ""), move.get("secret", "")
+        ):
+            request.session.pop(MOVE_KEY, None)
+            enrollment, code = kauth.do_start_enrollment(
+                request.user,  # type: ignore[arg-type]
+                name=old.name,
+                replaces=old,
+            )
+            request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": code}
+            return redirect("security:kauth-enroll", enrollment.pk)
+        error = _("The old phone has not approved the move yet.")
+    shown: KAuthChallenge | None = None
+    status = None
+    if move.get("device") == old.pk:
+        status = kauth.challenge_status(move.get("challenge", ""), move.get("secret", ""))
+        shown = KAuthChallenge.objects.filter(public_id=move.get("challenge")).first()
+    return render(
+        request,
+        "security/kauth_move.html",
+        {"device": old, "challenge": shown, "status": status, "error": error},
+    )
 
 
 def kauth_enroll_link(request: HttpRequest, code: str) -> HttpResponse:

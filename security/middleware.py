@@ -13,8 +13,15 @@ from django.utils.translation import gettext as _
 from security.methods import has_two_factor
 from security.models import OrganizationSecurityPolicy
 
+ORGANIZATION_ROUTE = "orgs/<slug:slug>/"
+# Pages a member without 2FA may still open: leaving the organization needs no second factor.
+EXEMPT = {("organizations", "leave")}
+
 
 class OrganizationTwoFactorMiddleware:
+    """Every page under /orgs/<slug>/, whichever app serves it (members, billing, tokens...), so
+    that a new app's pages are covered without anyone remembering to list them."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -32,8 +39,12 @@ class OrganizationTwoFactorMiddleware:
         match = request.resolver_match
         if not slug or match is None or not request.user.is_authenticated:
             return None
-        if match.namespace not in {"organizations", "security"} or match.url_name == "leave":
+        if not (match.route or "").startswith(ORGANIZATION_ROUTE):
             return None
+        if (match.namespace, match.url_name) in EXEMPT:
+            return None
+        # Only a member's own organizations: an outsider gets the view's 404, which tells
+        # nothing about the organization's rules.
         required = OrganizationSecurityPolicy.objects.filter(
             organization__slug=slug,
             organization__memberships__user=request.user,

@@ -15,9 +15,11 @@ from organizations.models import Membership, Organization
 from portal.audit import record_event
 from portal.models import AuditEvent
 from portal.outbox import send_email
+from security.kauth import leave_removal_notice
 from security.methods import emergency_device, kind_label, methods_for
 from security.models import (
     EmergencyCodesDevice,
+    KAuthDevice,
     OrganizationSecurityPolicy,
     TOTPDevice,
     TwoFactorPreference,
@@ -112,6 +114,34 @@ def do_activate_method(
     return codes
 
 
+def do_replace_method(old: Device, new: Device, code: str, *, actor: User) -> None:
+    """Moving to a new phone: the new device, proven by its code, takes the old one's place in one
+    transaction, so the account is never without two-factor authentication."""
+    if not new.verify_token(code):
+        raise ValueError("wrong code")
+    with transaction.atomic():
+        _lock_user(actor)
+        new.confirmed = True
+        new.save(update_fields=["confirmed"])
+        if isinstance(old, KAuthDevice):
+            leave_removal_notice(old)
+        old_name = old.name
+        old.delete()
+        event = record_event(
+            "two_factor.method_replaced",
+            actor=actor,
+            target=new,
+            subject_user=actor,
+            data={"old": old_name, "new": new.name},
+        )
+        _notify(
+            actor,
+            "two_factor_method_added",
+            {"method": kind_label(new), "device_name": new.name, "enabled": False},
+            event=event,
+        )
+
+
 def _lock_user(user: User) -> User:
     """Serialise the changes to one person's methods (a row lock until the transaction ends)."""
     return User.objects.select_for_update().get(pk=user.pk)
@@ -188,6 +218,9 @@ def do_remove_method(device: Device, *, actor: User) -> bool:
             data={"kind": device._meta.model_name, "name": device.name},
         )
         label, name = kind_label(device), device.name
+        if isinstance(device, KAuthDevice):
+            # The app shows "this account was removed" at its next request.
+            leave_removal_notice(device)
         device.delete()
         if turning_off:
             EmergencyCodesDevice.objects.filter(user=user).delete()

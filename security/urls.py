@@ -61,6 +61,7 @@ urlpatterns = [
     path("security/two-factor/sms/<int:pk>/", sms_views.sms_confirm, name="sms-confirm"),
     path("security/two-factor/kauth/", kauth_views.kauth_add, name="kauth-add"),
     path("security/two-factor/kauth/<int:pk>/", kauth_views.kauth_enroll, name="kauth-enroll"),
+    path("security/two-factor/kauth/<int:pk>/move/", kauth_views.kauth_move, name="kauth-move"),
     path(
         "security/kauth/enroll/<str:code>/", kauth_views.kauth_enroll_link, name="kauth-enroll-link"
     ),

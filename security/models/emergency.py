@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -80,11 +81,29 @@ class EmergencyCodesDevice(TimestampMixin, ThrottlingMixin, Device):
                     if claimed:
                         self.throttle_reset(commit=False)
                         self.set_last_used_timestamp(commit=False)
-                        self.save()
+                        self.save(
+                            update_fields=[
+                                "throttling_failure_timestamp",
+                                "throttling_failure_count",
+                                "last_used_at",
+                            ]
+                        )
                         return True
                     break
         self.throttle_increment()
         return False
+
+    def throttle_increment(self, commit: bool = True) -> None:
+        """Count a failure in the row itself and touch nothing else: this copy was loaded when
+        the request began, and two failures at the same moment must count as two."""
+        if not commit:
+            super().throttle_increment(commit=False)
+            return
+        type(self).objects.filter(pk=self.pk).update(
+            throttling_failure_count=F("throttling_failure_count") + 1,
+            throttling_failure_timestamp=timezone.now(),
+        )
+        self.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
 
 
 class EmergencyCode(models.Model):

@@ -41,6 +41,10 @@ class KAuthEnrollment(models.Model):
     device = models.OneToOneField(
         KAuthDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollment"
     )
+    # Moving kAuth to a new phone: the device this enrolment replaces once the new one works.
+    replaces = models.ForeignKey(
+        KAuthDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("kAuth enrolment")

@@ -1,4 +1,4 @@
-"""A security key through Chromium's virtual authenticator: register it, sign out, sign in with it."""
+"""A security key through Chromium's virtual authenticator: register it, then sign in with it."""
 
 from __future__ import annotations
 
