@@ -106,8 +106,11 @@ def up(port: int, host: str) -> int:
     print(f"Sign in with any of these (password {settings.DEMO_PASSWORD}):")
     for email, _first, _last, what in demo.DEMO_LOGINS:
         print(f"  {email:<22} {what}")
-    print("Their second factor: `uv run portal demo-code` prints the current code, or add the key")
-    print(f"  {demo.DEMO_TOTP_KEY} to an authenticator app.")
+    print("Second factors: alice approves with her kAuth phone, played by")
+    print(f"  uv run portal kauth approve <number> --state {demo.kauth_state_file()}")
+    print("  or, under 'Try another way', her authenticator app. The authenticator code of alice")
+    print("  and support: `uv run portal demo-code` (or add this key to an authenticator app:")
+    print(f"  {demo.DEMO_TOTP_KEY}).")
     if settings.DEBUG:
         print(f"Emails and SMS sent: {url}dev/outbox/")
     print("Press Ctrl-C to stop.\n", flush=True)

@@ -7,7 +7,9 @@ Later issues extend `seed()` with their own demo objects.
 from __future__ import annotations
 
 import base64
+import json
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -17,14 +19,15 @@ from django_otp.oath import TOTP
 from accounts.models import User
 from organizations.models import Membership, Organization, Role
 from organizations.support import ensure_support_group
-from security.models import EmergencyCodesDevice, TOTPDevice
+from security import kauth
+from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
 
 # The authenticator key of the demo's alice and support (base32, as an app shows it). It is public:
 # `uv run portal demo-code` prints the current code, for trying the demo without a phone.
 DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 DEMO_LOGINS = [
-    ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA (2FA: demo-code)"),
+    ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA (2FA: kAuth)"),
     ("bob@example.com", "Bob", "Meier", "administrator of Acme SA"),
     ("carol@example.com", "Carol", "Dubois", "legal representative of Studio Carol (partner)"),
     ("dave@example.com", "Dave", "Keller", "an outsider with his own organization"),
@@ -87,7 +90,39 @@ def seed() -> bool:
         device.set_key(base64.b32decode(DEMO_TOTP_KEY))
         device.save()
         EmergencyCodesDevice.objects.create(user=user, name="Emergency codes").replace_codes()
+    _give_kauth(users["alice"])
     return True
+
+
+def kauth_state_file() -> Path:
+    return Path(settings.DATA_DIR) / "kauth-alice.json"
+
+
+def _give_kauth(user: User) -> None:
+    """alice's phone: a kAuth device whose reference-device state is kept in the data folder, so
+    `uv run portal kauth approve N --state var/kauth-alice.json` plays her phone."""
+    _enrollment, code = kauth.do_start_enrollment(user, name="Alice's phone")
+    enrolled = kauth.do_enroll_device(code)
+    assert enrolled is not None
+    device, credential, seed = enrolled
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TwoFactorPreference.objects.update_or_create(
+        user=user, defaults={"preferred_device": device.persistent_id}
+    )
+    state = kauth_state_file()
+    state.touch(mode=0o600)
+    state.write_text(
+        json.dumps(
+            {
+                "base_url": settings.PORTAL_BASE_URL,
+                "credential": credential,
+                "seed": base64.b32encode(seed).decode(),
+                "account": user.email,
+            },
+            indent=2,
+        )
+    )
 
 
 def current_demo_code() -> str:
