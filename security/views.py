@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -102,8 +103,16 @@ def verify(request: HttpRequest) -> HttpResponse:
             form = CodeForm()
     if request.method == "POST" and form.is_bound and form.is_valid():
         verdict = ratelimit.hit("two-factor", f"user:{user.pk}")
+        locked_for = _throttled_seconds(device)
         if not verdict.allowed:
             form.add_error(None, wait_message(verdict.retry_after))
+        elif locked_for:
+            # django-otp's growing delay after a wrong code: say so, rather than "not right".
+            form.add_error(
+                "code",
+                _("Too many wrong codes. Wait %(n)d seconds, then enter the current code.")
+                % {"n": locked_for},
+            )
         elif device.verify_token(form.cleaned_data["code"]):
             if isinstance(device, EmergencyCodesDevice):
                 services.record_emergency_code_used(user)
@@ -156,6 +165,14 @@ def recovery(request: HttpRequest) -> HttpResponse:
 
 def recovery_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "security/recovery_sent.html")
+
+
+def _throttled_seconds(device: Device) -> int:
+    """Seconds until the device accepts a code again after wrong ones (0: it does now)."""
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or "locked_until" not in info:
+        return 0
+    return max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
 
 
 # --- Managing methods ---------------------------------------------------------------------------
