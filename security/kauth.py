@@ -255,7 +255,8 @@ def challenge_status(public_id: str, attempt_secret: str) -> str | None:
     ).first()
     if challenge is None:
         return None
-    if challenge.status == KAuthChallenge.Status.PENDING and challenge.is_expired:
+    waiting = (KAuthChallenge.Status.PENDING, KAuthChallenge.Status.APPROVED)
+    if challenge.status in waiting and challenge.is_expired:
         return "expired"
     return str(challenge.status)
 

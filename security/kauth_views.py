@@ -34,7 +34,8 @@ def kauth_add(request: HttpRequest) -> HttpResponse:
             request.user,  # type: ignore[arg-type]
             name=form.cleaned_data["name"],
         )
-        # The code is shown once, on the next page, then only its digest remains.
+        # The code is shown on the next page until the phone is confirmed (10 minutes at most);
+        # the database keeps only its digest.
         request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": code}
         return redirect("security:kauth-enroll", enrollment.pk)
     return render(request, "security/kauth_add.html", {"form": form})
@@ -48,7 +49,9 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = enrollment.device
-        if device is None or device.confirmed:
+        if device is not None and device.confirmed:
+            return redirect("security:two-factor")
+        if device is None:
             form.add_error(
                 None, _("kAuth has not registered yet: scan the QR code with the app first.")
             )
@@ -167,13 +170,20 @@ def handle_verify_post(
     Returns a response when the step is finished (or for htmx polling), an error message to
     show, or None when the POST is something else (an offline code)."""
     action = request.POST.get("action")
+    attempt: Any = request.session.get(ATTEMPT_KEY) or {}
+    public_id, secret = attempt.get("challenge", ""), attempt.get("secret", "")
+    status = kauth.challenge_status(public_id, secret)
+    if status == KAuthChallenge.Status.DENIED:
+        # "This wasn't me" ends the attempt: no new request from this browser without the
+        # password again.
+        second_step.end_attempt(request)
+        if request.headers.get("HX-Request"):
+            return render(request, "security/_kauth_status.html", {"status": status})
+        return render(request, "security/kauth_denied.html")
     if action == "push":
         return second_step.push_for_attempt(request, device) or ""
     if action != "complete":
         return None
-    attempt: Any = request.session.get(ATTEMPT_KEY) or {}
-    public_id, secret = attempt.get("challenge", ""), attempt.get("secret", "")
-    status = kauth.challenge_status(public_id, secret)
     if status == KAuthChallenge.Status.APPROVED:
         approved = kauth.do_use_approved_challenge(public_id, secret)
         if approved is not None and approved.user_id == user.pk:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -42,21 +43,33 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     preferred = preferred_method(user)
     if isinstance(preferred, KAuthDevice):
         # The request reaches the phone while the browser shows the number to pick.
-        push_for_attempt(request, preferred)
+        refused = push_for_attempt(request, preferred)
+        if refused:
+            messages.warning(request, refused)
     elif isinstance(preferred, SMSDevice):
         send_code(preferred)
     return redirect("security:verify")
 
 
 def push_for_attempt(request: HttpRequest, device: KAuthDevice) -> str | None:
-    """Push a kAuth sign-in request bound to this browser's attempt; a message when refused."""
-    attempt = kauth.new_attempt_secret()
+    """Push a kAuth sign-in request bound to this browser's attempt; a message when refused.
+
+    The attempt keeps its secret across "send a new request", so each new request retires the
+    earlier ones: the phone never collects several waiting requests (push fatigue)."""
+    current: Any = request.session.get(KAUTH_ATTEMPT_KEY) or {}
+    attempt = str(current.get("secret") or kauth.new_attempt_secret())
     try:
         challenge = kauth.do_push_challenge(device, attempt_secret=attempt)
     except kauth.PushRefused as exc:
         return wait_message(exc.retry_after)
     request.session[KAUTH_ATTEMPT_KEY] = {"secret": attempt, "challenge": str(challenge.public_id)}
     return None
+
+
+def end_attempt(request: HttpRequest) -> None:
+    """Forget the sign-in attempt: the person starts again from the password."""
+    request.session.pop(PENDING_KEY, None)
+    request.session.pop(KAUTH_ATTEMPT_KEY, None)
 
 
 def pending_user(request: HttpRequest) -> User | None:

@@ -1,0 +1,201 @@
+"""kAuth in a real browser, with the REAL reference device: the `portal kauth` command runs as a
+subprocess and talks HTTP to the live server, as the phone app would.
+
+A person adds kAuth through the pages (QR code and link), the device enrols with the link and
+shows its temporary code, the person types it and saves the emergency codes; signing in again, the
+page shows a number, the device approves with that number and the page moves on by itself (htmx
+polling). Denying, or picking another number, is shown on the page the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from security import kauth, services
+from security.methods import has_two_factor
+from security.models import KAuthChallenge, KAuthDevice
+from tests.browser.conftest import confirm_password_if_asked, label, path_of, sign_in
+
+pytestmark = pytest.mark.browser
+
+DASHBOARD = "/orgs/acme/"
+# htmx asks every 2 seconds; give the page a few rounds to notice.
+POLL_TIMEOUT_MS = 15_000
+
+
+def device_command(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`portal kauth <args> --state <state>`: the reference device's command line, in its own
+    process."""
+    portal = Path(sys.executable).parent / "portal"
+    command = [str(portal)] if portal.exists() else ["uv", "run", "portal"]
+    return subprocess.run(
+        [*command, "kauth", *args, "--state", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def run_device(state: Path, *args: str) -> str:
+    """What the device printed; fails the test with its error output when it failed."""
+    done = device_command(state, *args)
+    assert done.returncode == 0, f"portal kauth {' '.join(args)} failed: {done.stderr}"
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def device_state(tmp_path: Path) -> Path:
+    return tmp_path / "kauth-device.json"
+
+
+def sign_out(page: Page) -> None:
+    banner = page.get_by_role("banner")
+    banner.locator("summary", has_text="Account menu of").click()
+    banner.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
+
+
+def with_kauth_through_the_device(user: User, state: Path) -> KAuthDevice:
+    """`user` has kAuth: the reference device enrolled with a fresh link (as the QR code carries)
+    and the code it printed confirmed the device, as the confirmation page does."""
+    _enrollment, code = kauth.do_start_enrollment(user, name="Pixel")
+    run_device(state, "enroll", kauth.enrollment_link(code))
+    device = KAuthDevice.objects.get(user=user)
+    services.do_confirm_method(device, run_device(state, "code"), actor=user, keep_session_key=None)
+    return device
+
+
+def number_on_the_page(page: Page) -> int:
+    expect(
+        page.get_by_text("Approve the sign-in on your kAuth app, and pick this number:")
+    ).to_be_visible()
+    shown = page.locator(".match-number")
+    expect(shown).to_have_text(re.compile(r"^\s*\d{2}\s*$"))
+    return int(shown.inner_text())
+
+
+def numbers_offered(state: Path) -> list[int]:
+    """The numbers the device offers for its pending request (`portal kauth pending`)."""
+    [line] = run_device(state, "pending").splitlines()
+    return [int(n) for n in line.split("numbers", 1)[1].split()]
+
+
+def test_add_kauth_with_the_device_then_sign_in_by_approving_the_number(
+    page: Page, alice: User, device_state: Path, live_server: object
+) -> None:
+    sign_in(page, alice)
+    page.goto("/security/two-factor/")
+    page.get_by_role("link", name="Add the kAuth app").click()
+    confirm_password_if_asked(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add the kAuth app")
+    page.get_by_label(label("Name")).fill("Alice's Pixel")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connect kAuth")
+    expect(page.get_by_role("img", name="QR code to connect kAuth").locator("svg")).to_be_visible()
+    link = page.locator("#kauth-link").input_value()
+    assert link.startswith(f"{live_server.url}/security/kauth/enroll/")  # type: ignore[attr-defined]
+    enrolled = run_device(device_state, "enroll", link)
+    assert enrolled.startswith("Enrolled alice@example.com.")
+    assert not has_two_factor(alice)  # registered, not yet confirmed in the browser
+    page.get_by_label(label("Code")).fill(run_device(device_state, "code"))
+    page.get_by_role("button", name="Turn on").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your emergency codes")
+    expect(page.locator("#emergency-codes li")).to_have_count(10)
+    page.get_by_role("button", name="I have saved my codes").click()
+    assert path_of(page) == "/security/two-factor/"
+    expect(page.get_by_text("Two-factor authentication is on, with 1 method.")).to_be_visible()
+    method_row = page.get_by_role("row").filter(has_text="Alice's Pixel")
+    expect(method_row).to_have_count(1)
+    expect(method_row).to_contain_text("kAuth app")
+    assert has_two_factor(alice)
+
+    sign_out(page)
+    sign_in(page, alice)
+    assert path_of(page) == "/security/verify/"
+    number = number_on_the_page(page)
+    pending = run_device(device_state, "pending")
+    assert "from 127.0.0.1" in pending
+    assert str(number) in pending.split("numbers", 1)[1].split()
+
+    assert run_device(device_state, "approve", str(number)) == "approved"
+
+    page.wait_for_url(f"**{DASHBOARD}", timeout=POLL_TIMEOUT_MS)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme SA")
+    expect(page.get_by_role("banner")).to_contain_text(alice.email)
+    assert KAuthChallenge.objects.get().status == KAuthChallenge.Status.USED
+    # The session passed the second factor: the security pages open without another step.
+    page.goto("/security/two-factor/")
+    assert path_of(page) == "/security/two-factor/"
+
+
+def test_sign_in_denied_on_the_device_says_so_on_the_page(
+    page: Page, alice: User, device_state: Path
+) -> None:
+    with_kauth_through_the_device(alice, device_state)
+    sign_in(page, alice)
+    number_on_the_page(page)
+
+    assert run_device(device_state, "deny") == "denied"
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "The request was denied on your phone.", timeout=POLL_TIMEOUT_MS
+    )
+    assert path_of(page) == "/security/verify/"
+    expect(page.locator(".match-number")).to_have_count(0)
+    page.goto("/accounts/profile/")
+    assert path_of(page) == "/accounts/login/"
+
+
+def test_sign_in_approved_with_another_number_says_so_on_the_page(
+    page: Page, alice: User, device_state: Path
+) -> None:
+    with_kauth_through_the_device(alice, device_state)
+    sign_in(page, alice)
+    number = number_on_the_page(page)
+    other = next(n for n in numbers_offered(device_state) if n != number)
+
+    assert run_device(device_state, "approve", str(other)) == "failed"
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "A different number was chosen on the phone. Send a new request.",
+        timeout=POLL_TIMEOUT_MS,
+    )
+    assert path_of(page) == "/security/verify/"
+    # A new request shows a new number, which the device then approves.
+    page.get_by_role("button", name="Send a new request").click()
+    number = number_on_the_page(page)
+    assert run_device(device_state, "approve", str(number)) == "approved"
+    page.wait_for_url(f"**{DASHBOARD}", timeout=POLL_TIMEOUT_MS)
+
+
+def test_remove_kauth_in_the_pages_and_the_device_says_the_account_was_removed(
+    page: Page, alice: User, device_state: Path
+) -> None:
+    with_kauth_through_the_device(alice, device_state)
+    sign_in(page, alice)
+    assert run_device(device_state, "approve", str(number_on_the_page(page))) == "approved"
+    page.wait_for_url(f"**{DASHBOARD}", timeout=POLL_TIMEOUT_MS)
+    page.goto("/security/two-factor/")
+    page.get_by_role("link", name="Remove Pixel").click()
+    confirm_password_if_asked(page)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "two-factor authentication will be turned off"
+    )
+    page.get_by_role("button", name="Remove this method").click()
+    expect(page.get_by_text("Two-factor authentication is now off.")).to_be_visible()
+
+    seen = device_command(device_state, "pending")
+
+    assert seen.returncode == 1
+    assert "The account alice@example.com was removed from this kAuth app." in seen.stderr
+    assert not KAuthDevice.objects.filter(user=alice).exists()
