@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -25,7 +26,11 @@ class PortalAdminSite(admin.AdminSite):
         )
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        # A signed-in staff member without a verified second factor sets one up first.
-        if request.user.is_authenticated and request.user.is_staff:
-            return redirect("security:two-factor")
+        if request.user.is_authenticated:
+            # A signed-in staff member without a verified second factor sets one up first.
+            if request.user.is_staff:
+                return redirect("security:two-factor")
+            # Anyone else may not enter. (The portal's sign-in page would send a signed-in
+            # person straight back to `next`, the admin, and round again.)
+            raise PermissionDenied
         return redirect_to_login(request.GET.get("next", "/admin/"))

@@ -5,6 +5,15 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+# What the support group gets from this app: review identity documents, and look up who has
+# which 2FA method.
+REVIEWER_PERMISSIONS = [
+    ("security", "review_identityverificationrequest"),
+    ("security", "view_identityverificationrequest"),
+    ("security", "view_totpdevice"),
+    ("security", "view_kauthdevice"),
+]
+
 
 class SecurityConfig(AppConfig):
     name = "security"
@@ -15,7 +24,7 @@ class SecurityConfig(AppConfig):
 
 
 def add_reviewer_permissions(**kwargs: Any) -> None:
-    """Support staff review identity documents and look up who has which 2FA method."""
+    """Give the support group REVIEWER_PERMISSIONS (after every migrate)."""
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Permission
@@ -27,11 +36,6 @@ def add_reviewer_permissions(**kwargs: Any) -> None:
     group.permissions.add(
         *Permission.objects.filter(
             content_type__app_label="security",
-            codename__in=[
-                "review_identityverificationrequest",
-                "view_identityverificationrequest",
-                "view_totpdevice",
-                "view_kauthdevice",
-            ],
+            codename__in=[code for _app, code in REVIEWER_PERMISSIONS],
         )
     )

@@ -11,18 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django_otp import login as otp_login
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.views import wait_message
-from security import kauth, second_step, services
+from security import activation, kauth, second_step, services
 from security.forms import AuthenticatorNameForm, CodeForm
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment
 
 ENROLLMENT_CODE_KEY = "_portal_kauth_enrollment"
 ATTEMPT_KEY = second_step.KAUTH_ATTEMPT_KEY
-NEW_CODES_KEY = "_portal_new_emergency_codes"
 
 
 @login_required
@@ -76,12 +74,8 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("code", _("This code is not right. Enter the code kAuth shows now."))
             else:
                 request.session.pop(ENROLLMENT_CODE_KEY, None)
-                otp_login(request, device)
                 messages.success(request, _("kAuth is ready."))
-                if codes:
-                    request.session[NEW_CODES_KEY] = codes
-                    return redirect("security:emergency-codes-new")
-                return redirect("security:two-factor")
+                return activation.after_method_added(request, device, codes)
     shown = request.session.get(ENROLLMENT_CODE_KEY) or {}
     context: dict[str, Any] = {"form": form, "enrollment": enrollment}
     if shown.get("id") == enrollment.pk and enrollment.is_usable:

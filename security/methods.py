@@ -58,11 +58,14 @@ def emergency_device(user: User) -> EmergencyCodesDevice | None:
 def find_method(user: User, persistent_id: str) -> Device | None:
     """A method of this user by its persistent id ("security.totpdevice/12"); None otherwise, so
     another person's device is never found."""
-    device = Device.from_persistent_id(persistent_id)
-    if device is None or device.user_id != user.pk or not device.confirmed:
+    label, _slash, pk = persistent_id.partition("/")
+    models: list[Any] = [*METHOD_MODELS, EmergencyCodesDevice]
+    model = next((m for m in models if m.model_label() == label), None)
+    if model is None or not pk.isascii() or not pk.isdigit():
         return None
-    if type(device) not in (*METHOD_MODELS, EmergencyCodesDevice):
-        return None
+    device: Device | None = model._default_manager.filter(
+        pk=int(pk), user=user, confirmed=True
+    ).first()
     return device
 
 

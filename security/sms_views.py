@@ -10,15 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django_otp import login as otp_login
 
 from accounts.reauth import require_recent_password
-from security import services
+from security import activation, services
 from security.forms import CodeForm
 from security.models import SMSDevice
 from security.sms import PhoneNotAccepted, normalize_phone, send_code
-
-NEW_CODES_KEY = "_portal_new_emergency_codes"
 
 
 class PhoneForm(forms.Form):
@@ -81,10 +78,6 @@ def sms_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             form.add_error("code", _("This code is not right, or it expired."))
         else:
-            otp_login(request, device)
             messages.success(request, _("Your phone number is verified."))
-            if codes:
-                request.session[NEW_CODES_KEY] = codes
-                return redirect("security:emergency-codes-new")
-            return redirect("security:two-factor")
+            return activation.after_method_added(request, device, codes)
     return render(request, "security/sms_confirm.html", {"form": form, "device": device})

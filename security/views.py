@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 from django_otp.models import Device
 
 from accounts.models import User
@@ -26,7 +26,7 @@ from organizations.models import Membership
 from organizations.views import org_member_required
 from portal import ratelimit
 from portal.audit import record_event
-from security import kauth_views, second_step, services
+from security import activation, kauth_views, second_step, services
 from security import recovery as recovery_services
 from security.forms import (
     AuthenticatorNameForm,
@@ -55,7 +55,6 @@ from security.models import (
 )
 from security.sms import send_code
 
-NEW_CODES_KEY = "_portal_new_emergency_codes"
 ISSUER = "Portal"
 
 
@@ -110,7 +109,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             # django-otp's growing delay after a wrong code: say so, rather than "not right".
             form.add_error(
                 "code",
-                _("Too many wrong codes. Wait %(n)d seconds, then enter the current code.")
+                ngettext(
+                    "Too many wrong codes. Wait %(n)d second, then enter the current code.",
+                    "Too many wrong codes. Wait %(n)d seconds, then enter the current code.",
+                    locked_for,
+                )
                 % {"n": locked_for},
             )
         elif device.verify_token(form.cleaned_data["code"]):
@@ -227,13 +230,8 @@ def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 "code", _("This code is not right. Check the phone's time and try the new code.")
             )
         else:
-            # The session that set up the method is verified from now on.
-            otp_login(request, device)
             messages.success(request, _("Your authenticator app is ready."))
-            if codes:
-                request.session[NEW_CODES_KEY] = codes
-                return redirect("security:emergency-codes-new")
-            return redirect("security:two-factor")
+            return activation.after_method_added(request, device, codes)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     uri = _otpauth_uri(request.user.email, secret)  # type: ignore[union-attr]
     qr = segno.make(uri, error="m")
@@ -262,11 +260,11 @@ def _otpauth_uri(email: str, secret: str) -> str:
 @never_cache
 def emergency_codes_new(request: HttpRequest) -> HttpResponse:
     """The new codes, shown once: they leave the session when the person says they saved them."""
-    codes = request.session.get(NEW_CODES_KEY)
+    codes = activation.new_codes(request)
     if not codes:
         return redirect("security:two-factor")
     if request.method == "POST":
-        request.session.pop(NEW_CODES_KEY, None)
+        activation.forget_new_codes(request)
         return redirect("security:two-factor")
     return _no_store(render(request, "security/emergency_codes_new.html", {"codes": codes}))
 
@@ -274,7 +272,7 @@ def emergency_codes_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 def emergency_codes_download(request: HttpRequest) -> HttpResponse:
-    codes = request.session.get(NEW_CODES_KEY)
+    codes = activation.new_codes(request)
     if not codes:
         raise Http404
     lines = [
@@ -294,7 +292,7 @@ def emergency_codes_download(request: HttpRequest) -> HttpResponse:
 def emergency_codes_regenerate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         codes = services.do_regenerate_emergency_codes(request.user, actor=request.user)  # type: ignore[arg-type]
-        request.session[NEW_CODES_KEY] = codes
+        activation.keep_new_codes(request, codes)
         return redirect("security:emergency-codes-new")
     return render(request, "security/emergency_codes_regenerate.html")
 
@@ -372,7 +370,7 @@ def organization_security(request: HttpRequest, membership: Membership) -> HttpR
     org = membership.organization
     policy = OrganizationSecurityPolicy.objects.filter(organization=org).first()
     form = RequireTwoFactorForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"require_two_factor": bool(policy and policy.require_two_factor)},
     )
     if request.method == "POST" and form.is_valid():

@@ -12,16 +12,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 
 from accounts.reauth import require_recent_password
-from security import second_step, services, webauthn
+from security import activation, second_step, services, webauthn
 from security.forms import RenameForm
-
-NEW_CODES_KEY = "_portal_new_emergency_codes"
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -71,11 +67,8 @@ def security_key_register(request: HttpRequest) -> HttpResponse:
         actor=request.user,  # type: ignore[arg-type]
         keep_session_key=request.session.session_key,
     )
-    otp_login(request, device)
-    if codes:
-        request.session[NEW_CODES_KEY] = codes
-        return JsonResponse({"redirect": reverse("security:emergency-codes-new")})
-    return JsonResponse({"redirect": reverse("security:two-factor")})
+    done = activation.after_method_added(request, device, codes)
+    return JsonResponse({"redirect": done["Location"]})
 
 
 @require_POST

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 from django_otp.oath import TOTP
 
 from portal.crypto import seal, unseal
@@ -45,6 +47,23 @@ class SealedTOTPMixin(models.Model):
     def get_throttle_factor(self) -> int:
         return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
 
+    def throttle_increment(self, commit: bool = True) -> None:
+        """Count a failure in the row itself and touch nothing else.
+
+        A full save of this copy, loaded when the request began, would write back its `last_t`
+        and re-open a code another request accepted meanwhile; and two failures at the same
+        moment must count as two.
+        """
+        device: Any = self
+        if not commit:
+            super().throttle_increment(commit=False)  # type: ignore[misc]
+            return
+        type(self)._default_manager.filter(pk=self.pk).update(
+            throttling_failure_count=F("throttling_failure_count") + 1,
+            throttling_failure_timestamp=timezone.now(),
+        )
+        device.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
+
     def verify_token(self, token: Any) -> bool:
         """Accept a code of this step (±1) that was not accepted before, even under concurrency:
         the step is claimed with a conditional UPDATE, so two requests with one code succeed once.
@@ -54,18 +73,17 @@ class SealedTOTPMixin(models.Model):
         if not allowed:
             return False
         token = str(token).strip().replace(" ", "")
-        if not (token.isdigit() and len(token) == DIGITS):
-            device.throttle_increment()
+        # ASCII only: int() reads other scripts' digits too, and rejects superscripts.
+        if not (token.isascii() and token.isdigit() and len(token) == DIGITS):
+            self.throttle_increment()
             return False
-        now = time.time()
         totp = TOTP(self.bin_key, step=STEP, digits=DIGITS, t0=0)
-        totp.time = now
-        current = totp.t()
+        now = time.time()  # one instant for every step tried, even at a step's boundary
         for offset in range(-TOLERANCE, TOLERANCE + 1):
             totp.time = now + offset * STEP
             if totp.token() != int(token):
                 continue
-            step_used = current + offset
+            step_used = totp.t()
             claimed = (
                 type(self)
                 ._default_manager.filter(pk=self.pk, last_t__lt=step_used)
@@ -84,5 +102,5 @@ class SealedTOTPMixin(models.Model):
                 )
                 return True
             break
-        device.throttle_increment()
+        self.throttle_increment()
         return False

@@ -2,107 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-from typing import Any
-
-from django.conf import settings
-from django.db import models
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
-from django_otp.oath import TOTP
 
-from portal.crypto import seal, unseal
+from security.models.sealed_totp import DIGITS, STEP, TOLERANCE, SealedTOTPMixin
 
-STEP = 30
-DIGITS = 6
-# Codes of the previous and the next 30-second step are accepted too (a phone's clock that is a
-# little off), never more: see the README.
-TOLERANCE = 1
+__all__ = ["DIGITS", "STEP", "TOLERANCE", "TOTPDevice"]
 
 
-class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+class TOTPDevice(SealedTOTPMixin, TimestampMixin, ThrottlingMixin, Device):
     """An authenticator app. `sealed_key` is the 20-byte seed, encrypted (portal.crypto)."""
-
-    sealed_key: models.TextField[str, str] = models.TextField()
-    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(
-        default=-1, help_text="The last time step whose code was accepted (replay protection)."
-    )
 
     class Meta:
         verbose_name = _("authenticator app")
         verbose_name_plural = _("authenticator apps")
 
     kind_label = _("Authenticator app")
-
-    @classmethod
-    def new_key(cls) -> bytes:
-        return secrets.token_bytes(20)
-
-    @property
-    def bin_key(self) -> bytes:
-        return unseal(self.sealed_key)
-
-    def set_key(self, key: bytes) -> None:
-        self.sealed_key = seal(key)
-
-    def get_throttle_factor(self) -> int:
-        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
-
-    def throttle_increment(self, commit: bool = True) -> None:
-        """Count a failure in the row itself and touch nothing else.
-
-        A full save of this copy, loaded when the request began, would write back its `last_t`
-        and re-open a code another request accepted meanwhile; and two failures at the same
-        moment must count as two.
-        """
-        if not commit:
-            super().throttle_increment(commit=False)
-            return
-        now = timezone.now()
-        type(self).objects.filter(pk=self.pk).update(
-            throttling_failure_count=F("throttling_failure_count") + 1,
-            throttling_failure_timestamp=now,
-        )
-        self.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
-
-    def verify_token(self, token: Any) -> bool:
-        """Accept a code of this step (±1) that was not accepted before, even under concurrency:
-        the step is claimed with a conditional UPDATE, so two requests with one code succeed once.
-        """
-        allowed, _why = self.verify_is_allowed()
-        if not allowed:
-            return False
-        token = str(token).strip().replace(" ", "")
-        # ASCII only: int() reads other scripts' digits too, and rejects superscripts.
-        if not (token.isascii() and token.isdigit() and len(token) == DIGITS):
-            self.throttle_increment()
-            return False
-        totp = TOTP(self.bin_key, step=STEP, digits=DIGITS, t0=0)
-        now = time.time()  # one instant for every step tried, even at a step's boundary
-        for offset in range(-TOLERANCE, TOLERANCE + 1):
-            totp.time = now + offset * STEP
-            if totp.token() == int(token):
-                step_used = totp.t()
-                claimed = (
-                    type(self)
-                    .objects.filter(pk=self.pk, last_t__lt=step_used)
-                    .update(last_t=step_used)
-                )
-                if claimed:
-                    self.last_t = step_used
-                    self.throttle_reset(commit=False)
-                    self.set_last_used_timestamp(commit=False)
-                    self.save(
-                        update_fields=[
-                            "throttling_failure_timestamp",
-                            "throttling_failure_count",
-                            "last_used_at",
-                        ]
-                    )
-                    return True
-                break
-        self.throttle_increment()
-        return False

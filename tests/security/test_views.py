@@ -1,0 +1,475 @@
+"""The pages under /security/two-factor/: enrolling an authenticator app, the emergency codes
+shown once, renaming, preferring and removing methods."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Session, User
+from organizations.models import Organization
+from portal.models import AuditEvent, Notification
+from security import services
+from security.methods import has_two_factor
+from security.models import (
+    EmergencyCode,
+    EmergencyCodesDevice,
+    OrganizationSecurityPolicy,
+    TOTPDevice,
+    TwoFactorPreference,
+)
+from tests.conftest import signed_in, with_authenticator
+from tests.security.helpers import (
+    TWO_FACTOR_URL,
+    code_at,
+    is_signed_in,
+    is_verified,
+    secret_of,
+    shown_codes,
+    shown_secret,
+    text,
+    wrong_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("security:totp-add")
+CODES_URL = reverse("security:emergency-codes-new")
+DOWNLOAD_URL = reverse("security:emergency-codes-download")
+REGENERATE_URL = reverse("security:emergency-codes-regenerate")
+TURNED_OFF_WARNING = "two-factor authentication will be turned off"
+TURNED_OFF_BANNER = (
+    "Two-factor authentication is now off. We strongly recommend protecting your account again "
+    "with a new method."
+)
+
+
+def confirm_url(device: TOTPDevice) -> str:
+    return reverse("security:totp-confirm", args=[device.pk])
+
+
+def method_url(action: str, device: Any) -> str:
+    return reverse(f"security:method-{action}", args=[device.persistent_id])
+
+
+def start(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, str]:
+    """Name the app and open the page with the QR code: the device and the page."""
+    response = client.post(ADD_URL, {"name": name})
+    assert response.status_code == 302
+    device = TOTPDevice.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert response["Location"] == confirm_url(device)
+    return device, text(client.get(confirm_url(device)))
+
+
+def enrol(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, list[str]]:
+    """The whole enrolment as a person does it, with the key read from the page. Returns the
+    device and the emergency codes shown (none when it was not the first method)."""
+    device, page = start(client, name)
+    response = client.post(confirm_url(device), {"code": code_at(shown_secret(page))})
+    assert response.status_code == 302, text(response)
+    if response["Location"] != CODES_URL:
+        return device, []
+    return device, shown_codes(text(client.get(CODES_URL)))
+
+
+def require_two_factor(org: Organization) -> None:
+    OrganizationSecurityPolicy.objects.update_or_create(
+        organization=org, defaults={"require_two_factor": True}
+    )
+
+
+# --- Enrolling an authenticator app -------------------------------------------------------------
+
+
+def test_add_page_creates_nothing(as_alice: Client) -> None:
+    response = as_alice.get(ADD_URL)
+    assert response.status_code == 200
+    assert 'name="name"' in text(response)
+    assert not TOTPDevice.objects.exists()
+
+
+def test_add_without_recent_password_asks_for_it(alice: User) -> None:
+    client = signed_in(alice, recent_password=False)
+    response = client.post(ADD_URL, {"name": "Pixel"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:confirm-password"))
+    assert not TOTPDevice.objects.exists()
+
+
+def test_add_anonymous_is_sent_to_sign_in(client: Client) -> None:
+    response = client.post(ADD_URL, {"name": "Pixel"})
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert not TOTPDevice.objects.exists()
+
+
+def test_add_creates_an_unconfirmed_device(as_alice: Client, alice: User) -> None:
+    device, _page = start(as_alice, "Pixel 8")
+    assert (device.user, device.name, device.confirmed) == (alice, "Pixel 8", False)
+    assert not has_two_factor(alice)
+    assert not EmergencyCodesDevice.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="two_factor").exists()
+
+
+def test_confirm_page_shows_qr_code_secret_and_link_and_is_not_stored(
+    as_alice: Client, alice: User
+) -> None:
+    device, _ = start(as_alice)
+    response = as_alice.get(confirm_url(device))
+    page = text(response)
+    assert "no-store" in response["Cache-Control"]
+    assert "<svg" in page
+    secret = shown_secret(page)
+    assert secret == secret_of(device)
+    link = re.search(r'href="(otpauth://[^"]+)"', page)
+    assert link, "no otpauth:// link"
+    uri = urlsplit(link.group(1))
+    assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
+    assert unquote(uri.path) == "/Portal:alice@example.com"
+    query = parse_qs(uri.query)
+    assert query["secret"] == [secret]
+    assert query["issuer"] == ["Portal"]
+    assert query.get("digits", ["6"]) == ["6"]
+    assert query.get("period", ["30"]) == ["30"]
+
+
+def test_confirm_page_of_another_persons_device_is_not_found(as_alice: Client, bob: User) -> None:
+    bobs = services.do_start_totp(bob, name="Bob's")
+    assert as_alice.get(confirm_url(bobs)).status_code == 404
+    assert as_alice.post(confirm_url(bobs), {"code": "123456"}).status_code == 404
+    assert not TOTPDevice.objects.get(pk=bobs.pk).confirmed
+
+
+def test_confirm_page_of_a_confirmed_device_is_not_found(as_alice: Client, alice: User) -> None:
+    device = with_authenticator(alice)
+    assert as_alice.get(confirm_url(device)).status_code == 404
+
+
+def test_confirm_with_wrong_code_does_not_turn_on(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    device, _ = start(as_alice)
+    response = as_alice.post(confirm_url(device), {"code": wrong_code(device)})
+    assert response.status_code == 200
+    assert "This code is not right." in text(response)
+    assert "<svg" in text(response)  # the QR code stays, to try again
+    assert not TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert not has_two_factor(alice)
+    assert not EmergencyCode.objects.exists()
+
+
+def test_confirm_with_right_code_turns_on_and_shows_ten_codes(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    device, codes = enrol(as_alice)
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert has_two_factor(alice)
+    assert len(codes) == 10 == len(set(codes))
+    response = as_alice.get(CODES_URL)
+    assert "no-store" in response["Cache-Control"]
+    assert "they will not be shown again" in text(response)
+    # The codes shown are the ones that work.
+    assert EmergencyCodesDevice.objects.get(user=alice).verify_token(codes[0])
+    assert is_verified(as_alice)
+
+
+def test_confirm_records_and_tells_the_person(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    enrol(as_alice, "Pixel 8")
+    event = AuditEvent.objects.get(action="two_factor.method_added")
+    assert (event.actor, event.subject_user, event.data["enabled"]) == (alice, alice, True)
+    email = Notification.objects.get(kind="two_factor_method_added")
+    assert email.to == alice.email
+    assert "Pixel 8" in email.body_text
+
+
+def test_confirm_signs_out_the_other_sessions(
+    clock: time_machine.Traveller, alice: User, bob: User
+) -> None:
+    laptop, phone, bobs = signed_in(alice), signed_in(alice), signed_in(bob)
+    enrol(laptop)
+    assert is_signed_in(laptop)
+    assert not is_signed_in(phone)
+    assert is_signed_in(bobs)
+    assert Session.objects.filter(user=alice).count() == 1
+
+
+def test_codes_page_after_saving_shows_them_no_more(
+    clock: time_machine.Traveller, as_alice: Client
+) -> None:
+    _device, codes = enrol(as_alice)
+    response = as_alice.post(CODES_URL)
+    assert response["Location"] == TWO_FACTOR_URL
+    again = as_alice.get(CODES_URL, follow=True)
+    assert again.redirect_chain[-1][0] == TWO_FACTOR_URL
+    page = text(again)
+    assert not any(code in page for code in codes)
+    assert "10 unused codes left." in page
+    assert as_alice.get(DOWNLOAD_URL).status_code == 404
+
+
+def test_codes_download_is_plain_text_while_shown(
+    clock: time_machine.Traveller, as_alice: Client
+) -> None:
+    _device, codes = enrol(as_alice)
+    response = as_alice.get(DOWNLOAD_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "no-store" in response["Cache-Control"]
+    body = response.content.decode()
+    assert all(code in body for code in codes)
+    assert "alice@example.com" in body
+
+
+def test_codes_of_another_session_are_not_shown(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    enrol(as_alice)
+    other = signed_in(alice)
+    assert other.get(CODES_URL)["Location"] == TWO_FACTOR_URL
+    assert other.get(DOWNLOAD_URL).status_code == 404
+
+
+def test_second_method_shows_no_new_codes_and_keeps_sessions(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    _first, _codes = enrol(as_alice, "Pixel")
+    as_alice.post(CODES_URL)
+    other = signed_in(alice, verified=True)
+    clock.shift(60)
+    _second, none = enrol(as_alice, "Tablet")
+    assert none == []
+    assert is_signed_in(other)
+    assert EmergencyCodesDevice.objects.get(user=alice).remaining == 10
+    page = text(as_alice.get(TWO_FACTOR_URL))
+    assert "Two-factor authentication is on, with 2 methods." in page
+    assert "Pixel" in page
+    assert "Tablet" in page
+
+
+# --- The security page --------------------------------------------------------------------------
+
+
+def test_two_factor_page_without_methods_says_off(as_bob: Client) -> None:
+    page = text(as_bob.get(TWO_FACTOR_URL))
+    assert "Two-factor authentication is off." in page
+    assert "Emergency codes" not in page
+
+
+def test_two_factor_page_warns_when_few_codes_remain(alice: User) -> None:
+    with_authenticator(alice)
+    codes = services.do_regenerate_emergency_codes(alice, actor=alice)
+    device = EmergencyCodesDevice.objects.get(user=alice)
+    client = signed_in(alice)
+    assert "Few codes are left" not in text(client.get(TWO_FACTOR_URL))
+    for code in codes[:7]:
+        assert EmergencyCodesDevice.objects.get(pk=device.pk).verify_token(code)
+    page = text(client.get(TWO_FACTOR_URL))
+    assert "3 unused codes left." in page
+    assert "Few codes are left" in page
+
+
+def test_two_factor_page_lists_only_own_methods(alice: User, bob: User) -> None:
+    with_authenticator(alice)
+    bobs = with_authenticator(bob)
+    TOTPDevice.objects.filter(pk=bobs.pk).update(name="Bob's secret phone")
+    page = text(signed_in(alice).get(TWO_FACTOR_URL))
+    assert "Bob's secret phone" not in page
+    assert bobs.persistent_id not in page
+
+
+# --- Renaming and preferring --------------------------------------------------------------------
+
+
+def test_rename_method_changes_its_name(alice: User) -> None:
+    device = with_authenticator(alice)
+    client = signed_in(alice)
+    assert 'value="Phone"' in text(client.get(method_url("rename", device)))
+    response = client.post(method_url("rename", device), {"name": "Work phone"}, follow=True)
+    assert "The method is renamed." in text(response)
+    assert TOTPDevice.objects.get(pk=device.pk).name == "Work phone"
+
+
+def test_rename_with_empty_name_shows_error(alice: User) -> None:
+    device = with_authenticator(alice)
+    response = signed_in(alice).post(method_url("rename", device), {"name": ""})
+    assert response.status_code == 200
+    assert TOTPDevice.objects.get(pk=device.pk).name == "Phone"
+
+
+def test_make_preferred_remembers_it(alice: User) -> None:
+    with_authenticator(alice)
+    second = with_authenticator(alice)
+    client = signed_in(alice)
+    response = client.post(method_url("preferred", second), follow=True)
+    assert "is now offered first when you sign in." in text(response)
+    assert TwoFactorPreference.objects.get(user=alice).preferred_device == second.persistent_id
+
+
+def test_make_preferred_by_get_changes_nothing(alice: User) -> None:
+    device = with_authenticator(alice)
+    assert signed_in(alice).get(method_url("preferred", device)).status_code == 405
+    assert not TwoFactorPreference.objects.exists()
+
+
+# --- Another person's method --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["rename", "preferred", "remove"])
+def test_another_persons_method_is_not_found(alice: User, bob: User, action: str) -> None:
+    with_authenticator(alice)
+    bobs = with_authenticator(bob)
+    client = signed_in(alice)
+    assert client.get(method_url(action, bobs)).status_code in {404, 405}
+    assert client.post(method_url(action, bobs), {"name": "Mine now"}).status_code == 404
+    bobs.refresh_from_db()
+    assert bobs.name == "Phone"
+    assert not TwoFactorPreference.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["rename", "remove"])
+def test_emergency_codes_are_not_a_method_to_manage(alice: User, action: str) -> None:
+    with_authenticator(alice)
+    services.do_regenerate_emergency_codes(alice, actor=alice)
+    codes = EmergencyCodesDevice.objects.get(user=alice)
+    client = signed_in(alice)
+    assert client.post(method_url(action, codes), {"name": "x"}).status_code == 404
+    assert EmergencyCodesDevice.objects.get(pk=codes.pk).remaining == 10
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "security.totpdevice/99999",
+        "nonsense",
+        "a/b/c",
+        "auth.group/1",
+    ],
+)
+def test_unknown_method_is_not_found(as_alice: Client, method: str) -> None:
+    url = reverse("security:method-rename", args=[method])
+    assert as_alice.get(url).status_code == 404
+
+
+# --- Removing -----------------------------------------------------------------------------------
+
+
+def test_remove_without_recent_password_asks_for_it(alice: User) -> None:
+    device = with_authenticator(alice)
+    client = signed_in(alice, recent_password=False)
+    for response in (
+        client.get(method_url("remove", device)),
+        client.post(method_url("remove", device)),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:confirm-password"))
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_remove_last_method_warns_before_the_click(alice: User) -> None:
+    device = with_authenticator(alice)
+    page = text(signed_in(alice).get(method_url("remove", device)))
+    assert TURNED_OFF_WARNING in page
+    assert "Remove this method" in page
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_remove_one_of_two_methods_does_not_warn(alice: User) -> None:
+    with_authenticator(alice)
+    device = with_authenticator(alice)
+    client = signed_in(alice)
+    assert TURNED_OFF_WARNING not in text(client.get(method_url("remove", device)))
+    response = client.post(method_url("remove", device), follow=True)
+    assert "The method is removed." in text(response)
+    assert has_two_factor(alice)
+    assert Notification.objects.filter(kind="two_factor_method_removed").count() == 1
+
+
+def test_remove_last_method_turns_off_and_says_so(alice: User) -> None:
+    device = with_authenticator(alice)
+    services.do_regenerate_emergency_codes(alice, actor=alice)
+    client = signed_in(alice)
+    response = client.post(method_url("remove", device), follow=True)
+    assert response.redirect_chain[-1][0] == TWO_FACTOR_URL
+    page = text(response)
+    assert TURNED_OFF_BANNER in page
+    assert "Two-factor authentication is off." in page
+    assert not has_two_factor(alice)
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not EmergencyCodesDevice.objects.filter(user=alice).exists()
+    assert not EmergencyCode.objects.exists()
+    email = Notification.objects.get(kind="two_factor_disabled")
+    assert email.to == alice.email
+    assert AuditEvent.objects.filter(action="two_factor.disabled", subject_user=alice).exists()
+
+
+def test_remove_last_method_when_organization_requires_it_says_why(
+    alice: User, acme: Organization
+) -> None:
+    require_two_factor(acme)
+    device = with_authenticator(alice)
+    services.do_regenerate_emergency_codes(alice, actor=alice)
+    client = signed_in(alice)
+    page = text(client.get(method_url("remove", device)))
+    assert (
+        "Acme SA requires two-factor authentication, so you cannot remove your last method." in page
+    )
+    assert "Remove this method" not in page
+    response = client.post(method_url("remove", device))
+    assert response.status_code == 409
+    assert "Acme SA requires two-factor authentication" in text(response)
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert EmergencyCodesDevice.objects.get(user=alice).remaining == 10
+    assert not Notification.objects.filter(kind="two_factor_disabled").exists()
+    assert not AuditEvent.objects.filter(action="two_factor.disabled").exists()
+
+
+def test_two_factor_page_names_the_organization_requiring_it(
+    alice: User, acme: Organization
+) -> None:
+    require_two_factor(acme)
+    with_authenticator(alice)
+    assert "Required by: Acme SA." in text(signed_in(alice).get(TWO_FACTOR_URL))
+
+
+# --- Emergency codes again ----------------------------------------------------------------------
+
+
+def test_regenerate_page_creates_nothing_until_posted(alice: User) -> None:
+    with_authenticator(alice)
+    old = services.do_regenerate_emergency_codes(alice, actor=alice)
+    client = signed_in(alice)
+    assert "Replace my emergency codes" in text(client.get(REGENERATE_URL))
+    device = EmergencyCodesDevice.objects.get(user=alice)
+    assert device.verify_token(old[0])
+
+
+def test_regenerate_shows_new_codes_once(alice: User) -> None:
+    with_authenticator(alice)
+    old = services.do_regenerate_emergency_codes(alice, actor=alice)
+    client = signed_in(alice)
+    response = client.post(REGENERATE_URL, follow=True)
+    new = shown_codes(text(response))
+    assert len(new) == 10
+    assert not set(new) & set(old)
+    assert EmergencyCodesDevice.objects.get(user=alice).verify_token(new[0])
+
+
+def test_regenerate_without_recent_password_asks_for_it(alice: User) -> None:
+    with_authenticator(alice)
+    client = signed_in(alice, recent_password=False)
+    response = client.post(REGENERATE_URL)
+    assert response["Location"].startswith(reverse("accounts:confirm-password"))
+    assert not EmergencyCode.objects.exists()
+
+
+def test_regenerate_without_two_factor_is_refused(as_bob: Client) -> None:
+    assert as_bob.post(REGENERATE_URL).status_code == 403
+    assert not EmergencyCode.objects.exists()
