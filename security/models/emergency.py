@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import models
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device
+
+from security.models.throttling import AtomicThrottlingMixin
 
 CODE_COUNT = 10
 # Letters and digits without look-alikes (0/O, 1/l/I): easy to type from paper.
@@ -37,7 +38,7 @@ def format_code(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
-class EmergencyCodesDevice(TimestampMixin, ThrottlingMixin, Device):
+class EmergencyCodesDevice(AtomicThrottlingMixin, Device):
     """The set of emergency codes of one user (one device per user)."""
 
     class Meta:
@@ -79,31 +80,11 @@ class EmergencyCodesDevice(TimestampMixin, ThrottlingMixin, Device):
                         used_at=timezone.now()
                     )
                     if claimed:
-                        self.throttle_reset(commit=False)
-                        self.set_last_used_timestamp(commit=False)
-                        self.save(
-                            update_fields=[
-                                "throttling_failure_timestamp",
-                                "throttling_failure_count",
-                                "last_used_at",
-                            ]
-                        )
+                        self.record_success()
                         return True
                     break
         self.throttle_increment()
         return False
-
-    def throttle_increment(self, commit: bool = True) -> None:
-        """Count a failure in the row itself and touch nothing else: this copy was loaded when
-        the request began, and two failures at the same moment must count as two."""
-        if not commit:
-            super().throttle_increment(commit=False)
-            return
-        type(self).objects.filter(pk=self.pk).update(
-            throttling_failure_count=F("throttling_failure_count") + 1,
-            throttling_failure_timestamp=timezone.now(),
-        )
-        self.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
 
 
 class EmergencyCode(models.Model):

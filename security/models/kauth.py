@@ -12,12 +12,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device
 
 from security.models.sealed_totp import SealedTOTPMixin
+from security.models.throttling import AtomicThrottlingMixin
 
 
-class KAuthDevice(SealedTOTPMixin, TimestampMixin, ThrottlingMixin, Device):
+class KAuthDevice(SealedTOTPMixin, AtomicThrottlingMixin, Device):
     """A phone with kAuth. `verify_token` checks the temporary (offline) code the app shows."""
 
     credential_digest = models.CharField(max_length=64, unique=True)

@@ -9,8 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.utils import timezone
 from django_otp.oath import TOTP
 
 from portal.crypto import seal, unseal
@@ -23,7 +21,7 @@ TOLERANCE = 1
 
 
 class SealedTOTPMixin(models.Model):
-    """Needs django-otp's ThrottlingMixin and TimestampMixin beside it."""
+    """Needs AtomicThrottlingMixin beside it."""
 
     sealed_key: models.TextField[str, str] = models.TextField()
     last_t: models.BigIntegerField[int, int] = models.BigIntegerField(
@@ -47,23 +45,6 @@ class SealedTOTPMixin(models.Model):
     def get_throttle_factor(self) -> int:
         return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
 
-    def throttle_increment(self, commit: bool = True) -> None:
-        """Count a failure in the row itself and touch nothing else.
-
-        A full save of this copy, loaded when the request began, would write back its `last_t`
-        and re-open a code another request accepted meanwhile; and two failures at the same
-        moment must count as two.
-        """
-        device: Any = self
-        if not commit:
-            super().throttle_increment(commit=False)  # type: ignore[misc]
-            return
-        type(self)._default_manager.filter(pk=self.pk).update(
-            throttling_failure_count=F("throttling_failure_count") + 1,
-            throttling_failure_timestamp=timezone.now(),
-        )
-        device.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
-
     def verify_token(self, token: Any) -> bool:
         """Accept a code of this step (±1) that was not accepted before, even under concurrency:
         the step is claimed with a conditional UPDATE, so two requests with one code succeed once.
@@ -75,7 +56,7 @@ class SealedTOTPMixin(models.Model):
         token = str(token).strip().replace(" ", "")
         # ASCII only: int() reads other scripts' digits too, and rejects superscripts.
         if not (token.isascii() and token.isdigit() and len(token) == DIGITS):
-            self.throttle_increment()
+            device.throttle_increment()
             return False
         totp = TOTP(self.bin_key, step=STEP, digits=DIGITS, t0=0)
         now = time.time()  # one instant for every step tried, even at a step's boundary
@@ -91,16 +72,8 @@ class SealedTOTPMixin(models.Model):
             )
             if claimed:
                 self.last_t = step_used
-                device.throttle_reset(commit=False)
-                device.set_last_used_timestamp(commit=False)
-                self.save(
-                    update_fields=[
-                        "throttling_failure_timestamp",
-                        "throttling_failure_count",
-                        "last_used_at",
-                    ]
-                )
+                device.record_success()
                 return True
             break
-        self.throttle_increment()
+        device.throttle_increment()
         return False

@@ -11,14 +11,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device
 
 from portal.crypto import digest
+from security.models.throttling import AtomicThrottlingMixin
 
 CODE_VALIDITY = timedelta(minutes=5)
 
 
-class SMSDevice(TimestampMixin, ThrottlingMixin, Device):
+class SMSDevice(AtomicThrottlingMixin, Device):
     """A phone number (E.164). The pending code is kept only as a keyed digest, bound to this
     device, and works once, for five minutes."""
 
@@ -69,15 +70,7 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, Device):
             )
             if claimed:
                 self.code_digest = ""
-                self.throttle_reset(commit=False)
-                self.set_last_used_timestamp(commit=False)
-                self.save(
-                    update_fields=[
-                        "throttling_failure_timestamp",
-                        "throttling_failure_count",
-                        "last_used_at",
-                    ]
-                )
+                self.record_success()
                 return True
         self.throttle_increment()
         return False

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device
 
 from security.models.sealed_totp import DIGITS, STEP, TOLERANCE, SealedTOTPMixin
+from security.models.throttling import AtomicThrottlingMixin
 
 __all__ = ["DIGITS", "STEP", "TOLERANCE", "TOTPDevice"]
 
 
-class TOTPDevice(SealedTOTPMixin, TimestampMixin, ThrottlingMixin, Device):
+class TOTPDevice(SealedTOTPMixin, AtomicThrottlingMixin, Device):
     """An authenticator app. `sealed_key` is the 20-byte seed, encrypted (portal.crypto)."""
 
     class Meta:

@@ -9,21 +9,25 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from organizations import services
 from organizations.models import Membership, Organization, Role
-from tests.browser.conftest import NewContext, label, sign_in
+from tests.browser.conftest import (
+    NewContext,
+    axe_violations,
+    describe_violations,
+    frame_problems,
+    label,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "portal-browser-screenshots"
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 @dataclass(frozen=True)
@@ -190,45 +194,6 @@ def _open(page: Page, cast: Cast, visit: Visit) -> None:
         visit.then(page)
 
 
-def _describe(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
-        for node in v["nodes"]:
-            lines.append(f"    at {node['target']}: {node.get('failureSummary', '')!r}")
-    return "\n".join(lines)
-
-
-def _axe_violations(page: Page) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """axe-core's violations on the page: (serious or critical, the lesser ones)."""
-    violations = Axe().run(page).response["violations"]
-    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
-    return blocking, [v for v in violations if v not in blocking]
-
-
-def _frame_problems(page: Page, visit: Visit, cast: Cast) -> list[str]:
-    """What is missing from the frame UI.md promises on every page."""
-    problems = []
-    for selector in ("h1", "main"):
-        if (n := page.locator(selector).count()) != 1:
-            problems.append(f"{n} <{selector}> elements instead of one")
-    title = page.title().strip()
-    if not title:
-        problems.append("no <title>")
-    elif visit.in_organization and cast.acme.name not in title:
-        problems.append(f"the title {title!r} does not name the organization")
-    skip = page.get_by_role("link", name="Skip to content")
-    if skip.count() != 1:
-        problems.append("no 'Skip to content' link")
-    else:
-        target = skip.get_attribute("href") or ""
-        if not target.startswith("#") or page.locator(target).count() != 1:
-            problems.append(f"the skip link points to {target!r}, which is not on the page")
-    if page.locator("html").get_attribute("lang") != "en":
-        problems.append("<html lang> is not 'en'")
-    return problems
-
-
 @pytest.mark.parametrize("name", list(PAGES))
 def test_visit_page_finds_no_serious_violation_and_the_whole_frame(
     page: Page, cast: Cast, name: str
@@ -236,37 +201,37 @@ def test_visit_page_finds_no_serious_violation_and_the_whole_frame(
     visit = PAGES[name]
     _open(page, cast, visit)
 
-    blocking, lesser = _axe_violations(page)
-    frame = _frame_problems(page, visit, cast)
+    blocking, lesser = axe_violations(page)
+    frame = frame_problems(page, organization=cast.acme.name if visit.in_organization else None)
 
     if lesser:
-        print(f"{name}: axe found lesser problems (not failing):\n{_describe(lesser)}")
-    assert not blocking, f"{name} ({page.url}), axe:\n{_describe(blocking)}"
+        print(f"{name}: axe found lesser problems (not failing):\n{describe_violations(lesser)}")
+    assert not blocking, f"{name} ({page.url}), axe:\n{describe_violations(blocking)}"
     assert not frame, f"{name} ({page.url}): " + "; ".join(frame)
 
 
 def test_axe_reports_a_field_without_label(page: Page) -> None:
     """The check above can fail: the same page with a field nobody labelled is reported."""
     page.goto("/accounts/login/")
-    assert not _axe_violations(page)[0]
+    assert not axe_violations(page)[0]
 
     page.evaluate(
         """() => document.querySelector("main form").insertAdjacentHTML(
             "afterbegin", '<input type="text" name="unlabelled">')"""
     )
 
-    assert "label" in {v["id"] for v in _axe_violations(page)[0]}
+    assert "label" in {v["id"] for v in axe_violations(page)[0]}
 
 
 def test_frame_check_reports_a_second_heading(page: Page, cast: Cast) -> None:
     """The frame check can fail too."""
     visit = PAGES["login"]
     _open(page, cast, visit)
-    assert _frame_problems(page, visit, cast) == []
+    assert frame_problems(page) == []
 
     page.evaluate("() => document.querySelector('main').append(document.createElement('h1'))")
 
-    assert _frame_problems(page, visit, cast) == ["2 <h1> elements instead of one"]
+    assert frame_problems(page) == ["2 <h1> elements instead of one"]
 
 
 def test_skip_link_is_first_on_tab_and_moves_focus_to_content(page: Page) -> None:
