@@ -87,9 +87,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST or None)
     if device is None:
         raise Http404
-    kauth_error = ""
+    method_message = ""
     if request.method == "POST" and isinstance(device, SMSDevice) and "action" in request.POST:
-        kauth_error = send_code(device) or _("We sent a new code to %(number)s.") % {
+        method_message = send_code(device) or _("We sent a new code to %(number)s.") % {
             "number": device.masked_number
         }
         form = CodeForm()
@@ -98,7 +98,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if isinstance(handled, HttpResponse):
             return handled
         if handled is not None:
-            kauth_error = handled
+            method_message = handled
             form = CodeForm()
     if request.method == "POST" and form.is_bound and form.is_valid():
         verdict = ratelimit.hit("two-factor", f"user:{user.pk}")
@@ -137,7 +137,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             "is_kauth": isinstance(device, KAuthDevice),
             "is_sms": isinstance(device, SMSDevice),
             "is_security_key": isinstance(device, WebAuthnCredential),
-            "kauth_error": kauth_error,
+            "method_message": method_message,
             **(kauth_views.verify_context(request) if isinstance(device, KAuthDevice) else {}),
         },
     )
