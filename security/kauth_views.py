@@ -15,12 +15,19 @@ from django.views.decorators.cache import never_cache
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.views import wait_message
+from portal.crypto import seal, unseal
 from security import activation, kauth, second_step, services
 from security.forms import AuthenticatorNameForm, CodeForm
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment
 
 ENROLLMENT_CODE_KEY = "_portal_kauth_enrollment"
 ATTEMPT_KEY = second_step.KAUTH_ATTEMPT_KEY
+
+
+def _show_enrollment_code(request: HttpRequest, enrollment: KAuthEnrollment, code: str) -> None:
+    """The code is shown on the enrolment page until the phone is confirmed (10 minutes at
+    most); the database keeps only its digest, the session keeps it sealed."""
+    request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": seal(code.encode())}
 
 
 @login_required
@@ -32,9 +39,7 @@ def kauth_add(request: HttpRequest) -> HttpResponse:
             request.user,  # type: ignore[arg-type]
             name=form.cleaned_data["name"],
         )
-        # The code is shown on the next page until the phone is confirmed (10 minutes at most);
-        # the database keeps only its digest.
-        request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": code}
+        _show_enrollment_code(request, enrollment, code)
         return redirect("security:kauth-enroll", enrollment.pk)
     return render(request, "security/kauth_add.html", {"form": form})
 
@@ -79,7 +84,7 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
     shown = request.session.get(ENROLLMENT_CODE_KEY) or {}
     context: dict[str, Any] = {"form": form, "enrollment": enrollment}
     if shown.get("id") == enrollment.pk and enrollment.is_usable:
-        link = kauth.enrollment_link(shown["code"])
+        link = kauth.enrollment_link(unseal(shown["code"]).decode())
         context |= {
             "link": link,
             "qr_svg": segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1f"),
@@ -123,7 +128,7 @@ def kauth_move(request: HttpRequest, pk: int) -> HttpResponse:
                 name=old.name,
                 replaces=old,
             )
-            request.session[ENROLLMENT_CODE_KEY] = {"id": enrollment.pk, "code": code}
+            _show_enrollment_code(request, enrollment, code)
             return redirect("security:kauth-enroll", enrollment.pk)
         error = _("The old phone has not approved the move yet.")
     shown: KAuthChallenge | None = None
