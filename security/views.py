@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
 from django_otp.models import Device
 
 from accounts.models import User
@@ -334,6 +336,7 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
     is_last = len(methods_for(user)) == 1
     requiring = services.organizations_requiring_two_factor(user) if is_last else []
     if request.method == "POST" and not requiring:
+        verified_by_it = request.session.get(DEVICE_ID_SESSION_KEY) == device.persistent_id
         turned_off = services.do_remove_method(device, actor=user)
         if turned_off:
             messages.warning(
@@ -344,6 +347,11 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
                 ),
             )
         else:
+            # This session passed a second factor when it signed in; removing the device that
+            # did it must not leave the session unverified (the admin and the sensitive actions
+            # need a verified one), so it now counts under a remaining method.
+            if verified_by_it:
+                otp_login(request, methods_for(user)[0])
             messages.success(request, _("The method is removed."))
         return redirect("security:two-factor")
     return render(

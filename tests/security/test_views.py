@@ -473,3 +473,15 @@ def test_regenerate_without_recent_password_asks_for_it(alice: User) -> None:
 def test_regenerate_without_two_factor_is_refused(as_bob: Client) -> None:
     assert as_bob.post(REGENERATE_URL).status_code == 403
     assert not EmergencyCode.objects.exists()
+
+
+def test_removing_the_method_that_verified_the_session_keeps_it_verified(alice: User) -> None:
+    first = with_authenticator(alice)
+    second = with_authenticator(alice)
+    client = signed_in(alice, verified=True)
+    assert client.session["otp_device_id"] == first.persistent_id
+
+    client.post(f"/security/two-factor/{first.persistent_id}/remove/")
+
+    assert client.session["otp_device_id"] == second.persistent_id
+    assert client.get("/security/two-factor/").wsgi_request.user.is_verified()
