@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "user.deactivated": _("Account deactivated"),
     "user.reactivated": _("Account reactivated"),
     "user.deleted": _("Account deleted"),
+    "app_password.created": _("Application password created"),
+    "app_password.revoked": _("Application passwords revoked"),
     "organization.created": _("Organization created"),
     "organization.updated": _("Organization details changed"),
     "member.invited": _("Member invited"),

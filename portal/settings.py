@@ -239,6 +239,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 
+# --- Application passwords --------------------------------------------------------------------
+# Keys of the mail, CalDAV and CardDAV servers allowed to check logins
+# (POST /api/v1/auth/app-password/verify with "Authorization: Service <key>").
+APP_PASSWORD_SERVICE_KEYS = env.list("APP_PASSWORD_SERVICE_KEYS", default=[])
+for _service_key in APP_PASSWORD_SERVICE_KEYS:
+    if len(_service_key) < 32:
+        raise ImproperlyConfigured(
+            "APP_PASSWORD_SERVICE_KEYS holds a key of fewer than 32 characters."
+        )
+
 # --- SMS ---------------------------------------------------------------------------------------
 # Countries whose numbers may receive 2FA codes (ISO 3166 codes).
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["CH", "FR", "BE", "DE"])
@@ -332,6 +342,8 @@ RATE_LIMITS = {
     "kauth-enroll": (20, 60 * 60),
     "identity-request": (3, 24 * 60 * 60),
     "sms-send": (3, 10 * 60),
+    # Login checks of mail/CalDAV/CardDAV servers, per account.
+    "app-password-check": (60, 10 * 60),
     "invite": (30, 60 * 60),
 }
 

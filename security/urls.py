@@ -2,12 +2,40 @@ from __future__ import annotations
 
 from django.urls import path
 
-from security import kauth_api, kauth_views, sms_views, views, webauthn_views
+from security import (
+    app_password_views,
+    kauth_api,
+    kauth_views,
+    sms_views,
+    views,
+    webauthn_views,
+)
 
 app_name = "security"
 
 urlpatterns = [
     path("security/verify/", views.verify, name="verify"),
+    path("security/app-passwords/", app_password_views.app_password_list, name="app-passwords"),
+    path(
+        "security/app-passwords/new/",
+        app_password_views.app_password_new,
+        name="app-password-new",
+    ),
+    path(
+        "security/app-passwords/revoke/",
+        app_password_views.app_password_revoke,
+        name="app-password-revoke-all",
+    ),
+    path(
+        "security/app-passwords/<int:pk>/revoke/",
+        app_password_views.app_password_revoke,
+        name="app-password-revoke",
+    ),
+    path(
+        "api/v1/auth/app-password/verify",
+        app_password_views.service_login_check,
+        name="app-password-verify",
+    ),
     path("security/recovery/", views.recovery, name="recovery"),
     path("security/recovery/sent/", views.recovery_sent, name="recovery-sent"),
     path("security/two-factor/", views.two_factor, name="two-factor"),

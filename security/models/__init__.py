@@ -6,6 +6,7 @@ used times, and throttled verification.
 
 from __future__ import annotations
 
+from security.models.app_passwords import ApplicationPassword, AppService
 from security.models.emergency import EmergencyCode, EmergencyCodesDevice
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 from security.models.policy import OrganizationSecurityPolicy, TwoFactorPreference
@@ -15,6 +16,8 @@ from security.models.totp import TOTPDevice
 from security.models.webauthn import WebAuthnCredential
 
 __all__ = [
+    "AppService",
+    "ApplicationPassword",
     "EmergencyCode",
     "EmergencyCodesDevice",
     "IdentityVerificationRequest",

@@ -1,0 +1,107 @@
+"""Application passwords: creating, revoking, and checking them for mail/CalDAV/CardDAV servers.
+
+The check answers allow or deny the same way whatever was wrong, and costs about the same: a
+well-formed application password is looked up by its digest; anything else is checked as the
+account password (argon2, against a dummy hash when the address is unknown), which is refused for
+people with two-factor authentication — that is why application passwords exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from portal import ratelimit
+from portal.audit import record_event
+from portal.crypto import digest
+from portal.outbox import send_email
+from security.methods import has_two_factor
+from security.models.app_passwords import ApplicationPassword, AppService
+
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: easy to type on a phone
+GROUPS, GROUP_LENGTH = 5, 6  # 30 characters, about 148 random bits
+_DUMMY_HASH = make_password("an account password that nobody has")
+
+
+def generate() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP_LENGTH))
+    return "-".join(raw[i : i + GROUP_LENGTH] for i in range(0, len(raw), GROUP_LENGTH))
+
+
+def normalize(password: str) -> str:
+    return "".join(ch for ch in password.lower() if ch.isalnum())
+
+
+def looks_like_app_password(password: str) -> bool:
+    raw = normalize(password)
+    return len(raw) == GROUPS * GROUP_LENGTH and all(ch in ALPHABET for ch in raw)
+
+
+def do_create_app_password(
+    user: User, *, name: str, services: list[str], actor: User
+) -> tuple[ApplicationPassword, str]:
+    """Returns the new password in clear, to show once."""
+    secret = generate()
+    with transaction.atomic():
+        created = ApplicationPassword.objects.create(
+            user=user,
+            name=name.strip()[:64],
+            digest=digest(normalize(secret)),
+            services=[s for s in AppService.values if s in services],
+        )
+        event = record_event("app_password.created", actor=actor, target=created, subject_user=user)
+        send_email(
+            "app_password_created",
+            to_user=user,
+            key=f"app_password_created:{event.pk}",
+            context={
+                "name": user.get_short_name(),
+                "password_name": created.name,
+                "url": reverse("security:app-passwords"),
+            },
+        )
+    return created, secret
+
+
+def do_revoke_app_passwords(user: User, ids: list[int] | None, *, actor: User) -> int:
+    """Revoke some (ids) or all (None) of the person's active application passwords."""
+    with transaction.atomic():
+        active = ApplicationPassword.objects.filter(user=user, revoked_at=None)
+        if ids is not None:
+            active = active.filter(pk__in=ids)
+        count = active.update(revoked_at=timezone.now())
+        if count:
+            record_event(
+                "app_password.revoked", actor=actor, subject_user=user, data={"count": count}
+            )
+    return count
+
+
+def check_service_login(email: str, password: str, service: str, *, ip: str | None) -> bool:
+    """May this login use `service`? Records the last use of an application password."""
+    if service not in AppService.values or not email or not password or len(password) > 256:
+        return False
+    if not ratelimit.hit("app-password-check", User.objects.normalize_email(email)).allowed:
+        return False
+    user = User.objects.find_by_email(email)
+    if looks_like_app_password(password):
+        found = ApplicationPassword.objects.filter(
+            Q(digest=digest(normalize(password))), revoked_at=None
+        ).first()
+        if found is None or user is None or found.user_id != user.pk or not user.is_active:
+            return False
+        if service not in found.services:
+            return False
+        ApplicationPassword.objects.filter(pk=found.pk).update(
+            last_used_at=timezone.now(), last_used_ip=ip, last_used_service=service
+        )
+        return True
+    # The account password: the same argon2 cost whether or not the account exists.
+    ok = check_password(password, user.password if user else _DUMMY_HASH)
+    return bool(ok and user is not None and user.is_active and not has_two_factor(user))
