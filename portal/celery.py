@@ -16,6 +16,10 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "sweep-outbox": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
     "purge-expired-sessions": {"task": "accounts.tasks.purge_expired_sessions", "schedule": 3600.0},
+    "apply-unused-token-rule": {
+        "task": "tokens.tasks.apply_unused_token_rule",
+        "schedule": 24 * 3600.0,
+    },
     "purge-stale-two-factor-records": {
         "task": "security.tasks.purge_stale_two_factor_records",
         "schedule": 24 * 3600.0,

@@ -1,0 +1,80 @@
+"""API tokens: shown once, stored as an HMAC digest, bound to a person, an organization and a
+scope; unlimited or with an end date; deactivated after a year without use."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tokens.scopes import SCOPES, choices
+
+# "se non viene effettuata alcuna chiamata con il token per un anno, viene disattivato"
+UNUSED_LIMIT = timedelta(days=365)
+
+
+class ApiToken(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        REVOKED = "revoked", _("Revoked")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    scope = models.CharField(_("application"), max_length=32, choices=choices())
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8, help_text="The last characters, to recognise it.")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The clock of the one-year rule: the last use, or the creation for a token never used.
+    active_since = models.DateTimeField(default=timezone.now, db_index=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["deactivated_at", "revoked_at", "active_since"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.hint})"
+
+    @property
+    def scope_label(self) -> str:
+        scope = SCOPES.get(self.scope)
+        return str(scope.label) if scope else self.scope
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def status(self) -> ApiToken.Status:
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.deactivated_at:
+            return self.Status.DEACTIVATED
+        if self.is_expired:
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def deactivates_at(self) -> object:
+        return self.active_since + UNUSED_LIMIT

@@ -1,0 +1,147 @@
+"""Every change to API tokens: create, revoke, regenerate, and the one-year rule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from organizations.models import Membership, Organization
+from portal.audit import record_event
+from portal.crypto import digest
+from portal.outbox import send_email
+from tokens import format as token_format
+from tokens.models import UNUSED_LIMIT, ApiToken
+from tokens.scopes import SCOPES
+
+WARN_BEFORE = timedelta(days=30)
+
+
+def do_create_token(
+    user: User,
+    *,
+    organization: Organization,
+    name: str,
+    scope: str,
+    expires_at: datetime | None,
+    actor: User,
+) -> tuple[ApiToken, str]:
+    """Returns the token and its secret in clear, to show once."""
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise PermissionDenied
+    secret = token_format.generate()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            organization=organization,
+            name=name.strip()[:64],
+            scope=scope,
+            digest=digest(secret),
+            hint=secret[-4:],
+            expires_at=expires_at,
+        )
+        event = record_event(
+            "token.created",
+            actor=actor,
+            target=token,
+            organization_id=organization.pk,
+            subject_user=user,
+            data={"scope": scope},
+        )
+        send_email(
+            "token_created",
+            to_user=user,
+            key=f"token_created:{event.pk}",
+            context={
+                "name": user.get_short_name(),
+                "token_name": token.name,
+                "scope": token.scope_label,
+                "organization": organization.name,
+                "url": reverse("tokens:list"),
+            },
+        )
+    return token, secret
+
+
+def do_revoke_tokens(user: User, ids: list[int], *, actor: User) -> int:
+    with transaction.atomic():
+        count = ApiToken.objects.filter(user=user, pk__in=ids, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        if count:
+            record_event("token.revoked", actor=actor, subject_user=user, data={"count": count})
+    return count
+
+
+def do_regenerate_token(token: ApiToken, *, actor: User) -> tuple[ApiToken, str]:
+    """A deactivated or expired token again, with the same name, scope and organization (and
+    the same length of validity, from now): a new secret, the old one stays dead."""
+    if token.status not in (ApiToken.Status.DEACTIVATED, ApiToken.Status.EXPIRED):
+        raise PermissionDenied
+    expires_at = (
+        timezone.now() + (token.expires_at - token.created_at) if token.expires_at else None
+    )
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+        return do_create_token(
+            token.user,
+            organization=token.organization,
+            name=token.name,
+            scope=token.scope,
+            expires_at=expires_at,
+            actor=actor,
+        )
+
+
+def warn_unused_tokens(now: datetime | None = None) -> int:
+    """Tell owners 30 days before a token is deactivated for lack of use. One UPDATE claims the
+    tokens to warn (so a re-run warns nobody twice), then each owner gets an email."""
+    now = now or timezone.now()
+    count = ApiToken.objects.filter(
+        revoked_at=None,
+        deactivated_at=None,
+        warned_at=None,
+        active_since__lt=now - (UNUSED_LIMIT - WARN_BEFORE),
+    ).update(warned_at=now)
+    for token in ApiToken.objects.filter(warned_at=now).select_related("user"):
+        send_email(
+            "token_unused_warning",
+            to_user=token.user,
+            key=f"token_unused_warning:{token.pk}:{token.active_since.date()}",
+            context={
+                "name": token.user.get_short_name(),
+                "token_name": token.name,
+                "deactivates_at": token.deactivates_at,
+                "url": reverse("tokens:list"),
+            },
+        )
+    return count
+
+
+def deactivate_unused_tokens(now: datetime | None = None) -> int:
+    """The one-year rule as one set-based UPDATE (fast with millions of tokens, thanks to the
+    index on (deactivated_at, revoked_at, active_since)); then each owner is told."""
+    now = now or timezone.now()
+    count = ApiToken.objects.filter(
+        revoked_at=None, deactivated_at=None, active_since__lt=now - UNUSED_LIMIT
+    ).update(deactivated_at=now)
+    for token in ApiToken.objects.filter(deactivated_at=now).select_related("user"):
+        send_email(
+            "token_deactivated",
+            to_user=token.user,
+            key=f"token_deactivated:{token.pk}",
+            context={
+                "name": token.user.get_short_name(),
+                "token_name": token.name,
+                "url": reverse("tokens:list"),
+            },
+        )
+    if count:
+        record_event("token.deactivated_unused", actor=None, data={"count": count})
+    return count

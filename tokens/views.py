@@ -1,0 +1,99 @@
+"""API token pages: create (shown once), list, revoke selected, regenerate."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.reauth import require_recent_password
+from portal.crypto import seal, unseal
+from tokens import services
+from tokens.forms import TokenForm
+from tokens.models import ApiToken
+
+NEW_TOKEN_KEY = "_portal_new_api_token"  # noqa: S105 - a session key name
+
+
+def _show_once(request: HttpRequest, token: ApiToken, secret: str) -> None:
+    request.session[NEW_TOKEN_KEY] = {"secret": seal(secret.encode()), "name": token.name}
+
+
+@login_required
+@never_cache
+def token_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    shown = request.session.pop(NEW_TOKEN_KEY, None)
+    tokens = ApiToken.objects.filter(user=user, revoked_at=None).select_related("organization")
+    page = Paginator(tokens, 50).get_page(request.GET.get("page"))
+    response = render(
+        request,
+        "tokens/token_list.html",
+        {
+            "page": page,
+            "new_token": unseal(shown["secret"]).decode() if isinstance(shown, dict) else None,
+            "new_name": shown.get("name") if isinstance(shown, dict) else "",
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_recent_password
+def token_create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = TokenForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        token, secret = services.do_create_token(
+            user,
+            organization=form.cleaned_data["organization"],
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_at=form.cleaned_data["expires_at"],
+            actor=user,
+        )
+        _show_once(request, token, secret)
+        return redirect("tokens:list")
+    return render(request, "tokens/token_create.html", {"form": form})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    """Revoke the selected tokens (checkboxes of the list)."""
+    user: User = request.user  # type: ignore[assignment]
+    ids = [int(i) for i in request.POST.getlist("token") if i.isascii() and i.isdigit()]
+    if not ids:
+        messages.error(request, _("Select the tokens to revoke first."))
+        return redirect("tokens:list")
+    if request.POST.get("confirmed") != "yes":
+        selected = ApiToken.objects.filter(user=user, pk__in=ids, revoked_at=None)
+        return render(request, "tokens/token_revoke.html", {"selected": selected})
+    count = services.do_revoke_tokens(user, ids, actor=user)
+    messages.success(
+        request,
+        ngettext("%(n)d token is revoked.", "%(n)d tokens are revoked.", count) % {"n": count},
+    )
+    return redirect("tokens:list")
+
+
+@login_required
+@require_recent_password
+@require_POST
+def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = get_object_or_404(ApiToken, pk=pk, user=user, revoked_at=None)
+    if token.is_active:
+        messages.info(request, _("This token works: there is nothing to regenerate."))
+        return redirect("tokens:list")
+    new_token, secret = services.do_regenerate_token(token, actor=user)
+    _show_once(request, new_token, secret)
+    return redirect("tokens:list")
