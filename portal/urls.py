@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from organizations.views import home
 from portal import views
@@ -15,6 +16,9 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("security.urls")),
     path("tokens/", include("tokens.urls")),
+    path("api/v1/", include("tokens.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -78,3 +78,44 @@ class ApiToken(models.Model):
     @property
     def deactivates_at(self) -> object:
         return self.active_since + UNUSED_LIMIT
+
+
+class MailingList(models.Model):
+    """The example Newsletter API of the guide: an organization's mailing lists."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="mailing_lists"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("mailing list")
+        verbose_name_plural = _("mailing lists")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="mailing_list_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscriber(models.Model):
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.CASCADE, related_name="subscribers"
+    )
+    email = models.EmailField(_("email address"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    subscribed_at = models.DateTimeField(_("subscribed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["email", "pk"]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        constraints = [
+            models.UniqueConstraint(fields=["mailing_list", "email"], name="subscriber_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
