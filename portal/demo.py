@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -20,7 +21,10 @@ from accounts.models import User
 from organizations.models import Membership, Organization, Role
 from organizations.support import ensure_support_group
 from security import kauth
+from security.app_passwords import do_create_app_password
 from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
+from tokens.models import ApiToken
+from tokens.services import do_create_token
 
 # The authenticator key of the demo's alice and support (base32, as an app shows it). It is public:
 # `uv run portal demo-code` prints the current code, for trying the demo without a phone.
@@ -91,7 +95,36 @@ def seed() -> bool:
         device.save()
         EmergencyCodesDevice.objects.create(user=user, name="Emergency codes").replace_codes()
     _give_kauth(users["alice"])
+    _give_credentials(users["alice"], acme)
     return True
+
+
+def _give_credentials(user: User, org: Organization) -> None:
+    """alice's mail and calendar apps, her Newsletter script, and a token close to its year."""
+    do_create_app_password(user, name="Thunderbird", services=["mail"], actor=user)
+    do_create_app_password(
+        user, name="Phone calendar", services=["calendar", "contacts"], actor=user
+    )
+    do_create_token(
+        user,
+        organization=org,
+        name="Newsletter import",
+        scope="newsletter",
+        expires_at=None,
+        actor=user,
+    )
+    old, _secret = do_create_token(
+        user,
+        organization=org,
+        name="Old domain script",
+        scope="domains",
+        expires_at=None,
+        actor=user,
+    )
+    ApiToken.objects.filter(pk=old.pk).update(
+        active_since=timezone.now() - timedelta(days=350),
+        created_at=timezone.now() - timedelta(days=400),
+    )
 
 
 def kauth_state_file() -> Path:
