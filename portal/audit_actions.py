@@ -25,6 +25,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "app_password.revoked": _("Application passwords revoked"),
     "token.created": _("API token created"),
     "token.revoked": _("API tokens revoked"),
+    "token.leaked_revoked": _("API token revoked after it was found in the wild"),
     "token.deactivated_unused": _("API tokens deactivated after a year without use"),
     "organization.created": _("Organization created"),
     "organization.updated": _("Organization details changed"),

@@ -347,6 +347,7 @@ RATE_LIMITS = {
     "sms-send": (3, 10 * 60),
     # Login checks of mail/CalDAV/CardDAV servers, per account.
     "app-password-check": (60, 10 * 60),
+    "revoke-leaked": (30, 60 * 60),
     "invite": (30, 60 * 60),
 }
 

@@ -79,6 +79,41 @@ def do_revoke_tokens(user: User, ids: list[int], *, actor: User) -> int:
     return count
 
 
+def do_revoke_leaked(secrets_found: list[str]) -> int:
+    """Tokens found in the wild (a public repository, a paste): revoke the valid ones and tell
+    their owners. Returns how many were revoked (the caller never says it)."""
+    digests = {digest(s) for s in secrets_found if token_format.is_well_formed(s)}
+    if not digests:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        leaked = list(
+            ApiToken.objects.select_for_update()
+            .filter(digest__in=digests, revoked_at=None)
+            .select_related("user")
+        )
+        ApiToken.objects.filter(pk__in=[t.pk for t in leaked]).update(revoked_at=now)
+        for token in leaked:
+            event = record_event(
+                "token.leaked_revoked",
+                actor=None,
+                target=token,
+                organization_id=token.organization_id,
+                subject_user=token.user,
+            )
+            send_email(
+                "token_leaked",
+                to_user=token.user,
+                key=f"token_leaked:{event.pk}",
+                context={
+                    "name": token.user.get_short_name(),
+                    "token_name": token.name,
+                    "url": reverse("tokens:list"),
+                },
+            )
+    return len(leaked)
+
+
 def do_regenerate_token(token: ApiToken, *, actor: User) -> tuple[ApiToken, str]:
     """A deactivated or expired token again, with the same name, scope and organization (and
     the same length of validity, from now): a new secret, the old one stays dead."""

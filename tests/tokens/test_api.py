@@ -15,6 +15,7 @@ from accounts.models import User
 from organizations.models import Organization
 from organizations.services import do_remove_member
 from portal.crypto import digest
+from portal.models import Notification
 from tests.conftest import membership
 from tokens import format as token_format
 from tokens.models import ApiToken, MailingList, Subscriber
@@ -188,3 +189,27 @@ def test_schema_and_docs_are_served_by_the_portal(db: Any) -> None:
     body = json.loads(schema.content)
     assert "apiToken" in body["components"]["securitySchemes"]
     assert "/api/v1/newsletter/lists/" in body["paths"]
+
+
+LEAKED = "/api/v1/tokens/revoke-leaked"
+
+
+def test_revoke_leaked_answers_the_same_way_and_revokes_only_real_tokens(
+    alice: User, acme: Organization
+) -> None:
+    real = _token(alice, acme)
+    reports = [[real], [token_format.generate()], ["not a token"], [real]]
+
+    answers = [_post(Client(), LEAKED, {"tokens": tokens}) for tokens in reports]
+
+    assert {(a.status_code, a.content) for a in answers} == {(202, b'{"status":"received"}')}
+    token = ApiToken.objects.get()
+    assert token.status == ApiToken.Status.REVOKED
+    assert _api(real).get(LISTS).json()["error"] == "revoked_token"
+    assert Notification.objects.filter(kind="token_leaked", recipient=alice).count() == 1
+
+
+def test_revoke_leaked_refuses_malformed_reports_without_revealing_anything(db: Any) -> None:
+    assert _post(Client(), LEAKED, {"tokens": []}).status_code == 400
+    assert _post(Client(), LEAKED, {"tokens": "ptk_x"}).status_code == 400
+    assert _post(Client(), LEAKED, {"tokens": ["x"] * 101}).status_code == 400

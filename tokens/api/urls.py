@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tokens.api import views
+from tokens.api import leaks, views
 
 app_name = "tokens-api"
 
@@ -12,6 +12,7 @@ subscribers = views.SubscriberViewSet.as_view({"get": "list", "post": "create"})
 one_subscriber = views.SubscriberViewSet.as_view({"delete": "destroy"})
 
 urlpatterns = [
+    path("tokens/revoke-leaked", leaks.RevokeLeakedView.as_view(), name="revoke-leaked"),
     path("newsletter/lists/", lists, name="mailing-lists"),
     path("newsletter/lists/<int:pk>/", one_list, name="mailing-list"),
     path("newsletter/lists/<int:list_pk>/subscribers/", subscribers, name="subscribers"),
