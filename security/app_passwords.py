@@ -83,6 +83,25 @@ def do_revoke_app_passwords(user: User, ids: list[int] | None, *, actor: User) -
     return count
 
 
+def find_for_api(email: str, password: str) -> ApplicationPassword | None:
+    """The application password (made for the REST API) of this login, for HTTP Basic."""
+    if not looks_like_app_password(password):
+        return None
+    found = (
+        ApplicationPassword.objects.select_related("user")
+        .filter(digest=digest(normalize(password)), revoked_at=None)
+        .first()
+    )
+    if (
+        found is None
+        or not found.user.is_active
+        or found.user.email != User.objects.normalize_email(email)
+        or AppService.API not in found.services
+    ):
+        return None
+    return found
+
+
 def check_service_login(email: str, password: str, service: str, *, ip: str | None) -> bool:
     """May this login use `service`? Records the last use of an application password."""
     if service not in AppService.values or not email or not password or len(password) > 256:

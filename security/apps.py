@@ -21,6 +21,8 @@ class SecurityConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(add_reviewer_permissions, sender=self)
+        # Registers the HTTP Basic scheme with drf-spectacular (an import is all it takes).
+        from security import schema  # noqa: F401
 
 
 def add_reviewer_permissions(**kwargs: Any) -> None:

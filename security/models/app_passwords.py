@@ -16,6 +16,7 @@ class AppService(models.TextChoices):
     MAIL = "mail", _("Mail (IMAP, SMTP)")
     CALENDAR = "calendar", _("Calendar (CalDAV)")
     CONTACTS = "contacts", _("Contacts (CardDAV)")
+    API = "api", _("REST API (HTTP Basic)")
 
 
 class ApplicationPassword(models.Model):

@@ -10,20 +10,27 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, viewsets
 
+from organizations.models import Organization
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
 from tokens.models import ApiToken, MailingList, Subscriber
 
 
 class TokenOrganizationViewSet(viewsets.GenericViewSet):
-    """Base of every token API view: `self.organization` is the token's organization."""
+    """Base of every organization API view: `self.organization` is the token's organization; with
+    an application password (HTTP Basic), the one named by `?organization=<slug>` among the
+    person's own (anything else is a 404)."""
 
     required_scope: str = ""
 
     @property
     def organization(self) -> Any:
         token = self.request.auth
-        assert isinstance(token, ApiToken)  # TokenScopePermission let only tokens through
-        return token.organization
+        if isinstance(token, ApiToken):
+            return token.organization
+        return get_object_or_404(
+            Organization.objects.for_user(self.request.user),
+            slug=self.request.query_params.get("organization", ""),
+        )
 
 
 class MailingListViewSet(
@@ -34,6 +41,7 @@ class MailingListViewSet(
     TokenOrganizationViewSet,
 ):
     required_scope = "newsletter"
+    allow_app_passwords = True
     serializer_class = MailingListSerializer
 
     def get_queryset(self) -> QuerySet[MailingList]:
@@ -55,6 +63,7 @@ class SubscriberViewSet(
     TokenOrganizationViewSet,
 ):
     required_scope = "newsletter"
+    allow_app_passwords = True
     serializer_class = SubscriberSerializer
 
     def mailing_list(self) -> MailingList:
