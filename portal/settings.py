@@ -291,6 +291,14 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 # Called by the sign-in view once the password is right: see security/second_step.py.
 LOGIN_SECOND_STEP = "security.second_step.begin"
+# The categories the "password compromised?" wizard lists and revokes, each written by the app
+# that owns the credential (accounts/inventory.py says how): accounts imports none of them.
+CREDENTIAL_INVENTORIES = [
+    "accounts.inventory.OtherSessions",
+    "security.inventory.ApplicationPasswords",
+    "tokens.inventory.ApiTokens",
+    "security.inventory.RecentTwoFactorDevices",
+]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
@@ -345,8 +353,10 @@ RATE_LIMITS = {
     "kauth-enroll": (20, 60 * 60),
     "identity-request": (3, 24 * 60 * 60),
     "sms-send": (3, 10 * 60),
-    # Login checks of mail/CalDAV/CardDAV servers, per account.
-    "app-password-check": (60, 10 * 60),
+    # Refused login checks of mail/CalDAV/CardDAV servers: per account and end-user address, and
+    # per account from anywhere (looser, so a stranger cannot stop the owner's mail for long).
+    "app-password-check": (20, 10 * 60),
+    "app-password-account": (200, 60 * 60),
     "revoke-leaked": (30, 60 * 60),
     "invite": (30, 60 * 60),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 
 from django import forms
@@ -104,13 +105,20 @@ def app_password_revoke(request: HttpRequest, pk: int | None = None) -> HttpResp
     return render(request, "security/app_password_revoke.html", {"target": target, "count": count})
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
 @csrf_exempt
 @require_POST
 def service_login_check(request: HttpRequest) -> HttpResponse:
-    """POST /api/v1/auth/app-password/verify {email, password, service}, for mail, CalDAV and
-    CardDAV servers holding a key of settings.APP_PASSWORD_SERVICE_KEYS."""
+    """POST /api/v1/auth/app-password/verify {email, password, service[, client_ip]}, for mail,
+    CalDAV and CardDAV servers holding a key of settings.APP_PASSWORD_SERVICE_KEYS."""
     scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme != "Service" or not any(
+    if scheme.lower() != "service" or not any(
         hmac.compare_digest(key.strip().encode(), k.encode())
         for k in settings.APP_PASSWORD_SERVICE_KEYS
     ):
@@ -121,10 +129,16 @@ def service_login_check(request: HttpRequest) -> HttpResponse:
         data = {}
     if not isinstance(data, dict):
         data = {}
+
+    def text(name: str) -> str:
+        value = data.get(name)
+        return value if isinstance(value, str) else ""
+
     allowed = app_passwords.check_service_login(
-        str(data.get("email") or ""),
-        str(data.get("password") or ""),
-        str(data.get("service") or ""),
-        ip=client_ip(request),
+        text("email"),
+        text("password"),
+        text("service"),
+        # The end user's address as the mail server saw it, when it says; its own otherwise.
+        ip=_valid_ip(text("client_ip")) or client_ip(request),
     )
     return JsonResponse({"allow": allowed})

@@ -75,10 +75,15 @@ def do_revoke_app_passwords(user: User, ids: list[int] | None, *, actor: User) -
         active = ApplicationPassword.objects.filter(user=user, revoked_at=None)
         if ids is not None:
             active = active.filter(pk__in=ids)
+        single = active.first() if ids is not None and len(ids) == 1 else None
         count = active.update(revoked_at=timezone.now())
         if count:
             record_event(
-                "app_password.revoked", actor=actor, subject_user=user, data={"count": count}
+                "app_password.revoked",
+                actor=actor,
+                target=single,
+                subject_user=user,
+                data={"count": count},
             )
     return count
 
@@ -103,11 +108,28 @@ def find_for_api(email: str, password: str) -> ApplicationPassword | None:
 
 
 def check_service_login(email: str, password: str, service: str, *, ip: str | None) -> bool:
-    """May this login use `service`? Records the last use of an application password."""
+    """May this login use `service`? Records the last use of an application password.
+
+    `ip` is the end user's address as the mail server saw it (or the server's own). Only refusals
+    count towards the limits: per account and address (tight), per account from anywhere (loose),
+    so a stranger guessing from elsewhere does not stop the owner's mail for long.
+    """
     if service not in AppService.values or not email or not password or len(password) > 256:
         return False
-    if not ratelimit.hit("app-password-check", User.objects.normalize_email(email)).allowed:
+    if "\x00" in email or "\x00" in password:
         return False
+    account = User.objects.normalize_email(email)
+    limits = [("app-password-check", f"{account}|{ip}"), ("app-password-account", account)]
+    if any(not ratelimit.peek(limit, ident).allowed for limit, ident in limits):
+        return False
+    allowed = _check(account, password, service, ip=ip)
+    if not allowed:
+        for limit, ident in limits:
+            ratelimit.hit(limit, ident)
+    return allowed
+
+
+def _check(email: str, password: str, service: str, *, ip: str | None) -> bool:
     user = User.objects.find_by_email(email)
     if looks_like_app_password(password):
         found = ApplicationPassword.objects.filter(

@@ -44,5 +44,11 @@ class ApplicationPassword(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def last_used_service_label(self) -> str:
+        if self.last_used_service in AppService.values:
+            return str(AppService(self.last_used_service).label)
+        return self.last_used_service
+
     def service_labels(self) -> list[str]:
         return [str(AppService(s).label) for s in self.services if s in AppService.values]
