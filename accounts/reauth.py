@@ -38,11 +38,11 @@ def is_recently_authenticated(request: HttpRequest) -> bool:
     return 0 <= time.time() - at <= settings.REAUTH_MAX_AGE.total_seconds()
 
 
-def reauth_redirect(request: HttpRequest) -> HttpResponse:
+def reauth_redirect(request: HttpRequest, next_url: str | None = None) -> HttpResponse:
     # The person confirms, then comes back to the page (GET) of the action: anything they typed
     # into a POST that arrived here late is not replayed, so nothing happens without them seeing.
     url = reverse("accounts:confirm-password")
-    return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+    return redirect(f"{url}?{urlencode({'next': next_url or request.get_full_path()})}")
 
 
 def require_recent_password(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

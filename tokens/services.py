@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,7 +124,11 @@ def do_regenerate_token(token: ApiToken, *, actor: User) -> tuple[ApiToken, str]
         timezone.now() + (token.expires_at - token.created_at) if token.expires_at else None
     )
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+        # Claim the old token: of two requests regenerating it at once, one creates a token.
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(
+            revoked_at=timezone.now()
+        ):
+            raise PermissionDenied
         return do_create_token(
             token.user,
             organization=token.organization,
@@ -134,17 +139,25 @@ def do_regenerate_token(token: ApiToken, *, actor: User) -> tuple[ApiToken, str]
         )
 
 
+def _subject_to_the_rule(now: datetime) -> QuerySet[ApiToken]:
+    """Tokens that still work (expired ones stopped already: nobody is told twice)."""
+    return ApiToken.objects.filter(revoked_at=None, deactivated_at=None).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
 def warn_unused_tokens(now: datetime | None = None) -> int:
     """Tell owners 30 days before a token is deactivated for lack of use. One UPDATE claims the
     tokens to warn (so a re-run warns nobody twice), then each owner gets an email."""
     now = now or timezone.now()
-    count = ApiToken.objects.filter(
-        revoked_at=None,
-        deactivated_at=None,
-        warned_at=None,
+    # Past its year already (the job did not run for a while): no warning with a date in the past,
+    # the deactivation tells the owner.
+    due = _subject_to_the_rule(now).filter(
         active_since__lt=now - (UNUSED_LIMIT - WARN_BEFORE),
-    ).update(warned_at=now)
-    for token in ApiToken.objects.filter(warned_at=now).select_related("user"):
+        active_since__gte=now - UNUSED_LIMIT,
+    )
+    count = due.filter(warned_at=None).update(warned_at=now)
+    for token in due.filter(warned_at=now).select_related("user"):
         send_email(
             "token_unused_warning",
             to_user=token.user,
@@ -163,10 +176,14 @@ def deactivate_unused_tokens(now: datetime | None = None) -> int:
     """The one-year rule as one set-based UPDATE (fast with millions of tokens, thanks to the
     index on (deactivated_at, revoked_at, active_since)); then each owner is told."""
     now = now or timezone.now()
-    count = ApiToken.objects.filter(
-        revoked_at=None, deactivated_at=None, active_since__lt=now - UNUSED_LIMIT
-    ).update(deactivated_at=now)
-    for token in ApiToken.objects.filter(deactivated_at=now).select_related("user"):
+    count = (
+        _subject_to_the_rule(now)
+        .filter(active_since__lt=now - UNUSED_LIMIT)
+        .update(deactivated_at=now)
+    )
+    for token in ApiToken.objects.filter(
+        revoked_at=None, deactivated_at=now, active_since__lt=now - UNUSED_LIMIT
+    ).select_related("user"):
         send_email(
             "token_deactivated",
             to_user=token.user,

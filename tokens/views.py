@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.reauth import require_recent_password
+from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from portal.crypto import seal, unseal
 from tokens import services
 from tokens.forms import TokenForm
@@ -76,6 +78,9 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
         return redirect("tokens:list")
     if request.POST.get("confirmed") != "yes":
         selected = ApiToken.objects.filter(user=user, pk__in=ids, revoked_at=None)
+        if not selected:
+            messages.error(request, _("Select the tokens to revoke first."))
+            return redirect("tokens:list")
         return render(request, "tokens/token_revoke.html", {"selected": selected})
     count = services.do_revoke_tokens(user, ids, actor=user)
     messages.success(
@@ -86,14 +91,20 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_recent_password
 @require_POST
 def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if not is_recently_authenticated(request):
+        # Back to the list after the confirmation: this address answers only a POST.
+        return reauth_redirect(request, next_url=reverse("tokens:list"))
     token = get_object_or_404(ApiToken, pk=pk, user=user, revoked_at=None)
     if token.is_active:
         messages.info(request, _("This token works: there is nothing to regenerate."))
         return redirect("tokens:list")
-    new_token, secret = services.do_regenerate_token(token, actor=user)
+    try:
+        new_token, secret = services.do_regenerate_token(token, actor=user)
+    except PermissionDenied:
+        messages.info(request, _("This token was regenerated already."))
+        return redirect("tokens:list")
     _show_once(request, new_token, secret)
     return redirect("tokens:list")
