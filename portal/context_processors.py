@@ -16,7 +16,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "account_nav": bool(
             match
             and (
-                match.namespace in {"accounts", "tokens"}
+                match.namespace in {"accounts", "tokens", "review", "compromised"}
                 or (match.namespace == "security" and "slug" not in match.kwargs)
             )
             and user

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("organizations.urls")),
     path("", include("security.urls")),
+    path("security/compromised/", include("accounts.compromised_urls")),
+    path("security/", include("security.review_urls")),
     path("tokens/", include("tokens.urls")),
     path("api/v1/", include("tokens.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -114,6 +114,7 @@ class RecentTwoFactorDevices(CredentialInventory):
         if not devices:
             return 0
         verified_by = request.session.get(DEVICE_ID_SESSION_KEY)
+        removed = {d.persistent_id for d in devices}  # before deleting, which clears the pk
         try:
             with transaction.atomic():
                 for device in devices:
@@ -122,7 +123,6 @@ class RecentTwoFactorDevices(CredentialInventory):
             raise RevocationRefused(str(exc)) from exc
         # As on the 2FA page: the session passed a second factor when it signed in; removing the
         # method that did it leaves it verified under a remaining one, if any.
-        removed = {d.persistent_id for d in devices}
         remaining = methods_for(user)
         if verified_by in removed and remaining:
             otp_login(request, remaining[0])

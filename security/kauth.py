@@ -243,7 +243,7 @@ def do_answer_challenge(
                     "name": device.user.get_short_name(),
                     "ip": challenge.ip_address or "",
                     "when": challenge.created_at,
-                    "url": reverse("accounts:password-change"),
+                    "url": reverse("compromised:password"),
                 },
             )
     return str(status)

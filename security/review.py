@@ -87,7 +87,7 @@ def security_checks(user: User, request: HttpRequest) -> list[Check]:
                     str(inv.label),
                     "ok",
                     _("In use"),
-                    _("%(what)s, all used in the last %(days)d days.")
+                    _("%(what)s; none has gone unused for %(days)d days.")
                     % {"what": inv.count_text(len(items)), "days": UNUSED_AFTER.days},
                     *action,
                 )
@@ -194,7 +194,11 @@ def _sessions(user: User) -> Check:
     count = Session.objects.filter(user=user, expire_date__gt=timezone.now()).count()
     if count <= 1:
         return Check(
-            "sessions", _("Active sessions"), "ok", _("Only this one"), _("You are signed in only here.")
+            "sessions",
+            _("Active sessions"),
+            "ok",
+            _("Only this one"),
+            _("You are signed in only here."),
         )
     return Check(
         "sessions",

@@ -27,6 +27,7 @@ SECURITY_MODULES = {
     "security.kauth_api",
     "security.sms_views",
     "security.webauthn_views",
+    "security.review",
 }
 
 

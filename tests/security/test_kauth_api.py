@@ -460,7 +460,7 @@ def test_deny_ends_the_request_emails_the_person_and_records_it(
     email = Notification.objects.get(kind="kauth_denied")
     assert email.to == "alice@example.com"
     assert LOGIN_IP in email.body_text
-    assert f"{settings.PORTAL_BASE_URL}{reverse('accounts:password-change')}" in email.body_text
+    assert f"{settings.PORTAL_BASE_URL}{reverse('compromised:password')}" in email.body_text
     event = AuditEvent.objects.get(action="two_factor.kauth_denied")
     assert event.subject_user == alice
     assert event.data == {"ip": LOGIN_IP}

@@ -367,7 +367,7 @@ def test_answer_challenge_deny_emails_the_person_and_records_it(
     note = Notification.objects.get(kind="kauth_denied", recipient=alice)
     assert note.to == alice.email
     assert LOGIN_IP in note.body_text
-    link = f"{settings.PORTAL_BASE_URL}{reverse('accounts:password-change')}"  # type: ignore[attr-defined]
+    link = f"{settings.PORTAL_BASE_URL}{reverse('compromised:password')}"  # type: ignore[attr-defined]
     assert link in note.body_text
     assert link in note.body_html
 

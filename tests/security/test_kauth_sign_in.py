@@ -476,7 +476,7 @@ def test_sign_in_denied_cannot_complete_and_warns_the_person(alice: User) -> Non
     assert not is_signed_in(client)
     email = Notification.objects.get(kind="kauth_denied", recipient=alice)
     assert LOGIN_IP in email.body_text
-    assert reverse("accounts:password-change") in email.body_text
+    assert reverse("compromised:password") in email.body_text
     event = AuditEvent.objects.get(action="two_factor.kauth_denied")
     assert event.subject_user == alice
 

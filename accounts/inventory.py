@@ -1,0 +1,169 @@
+"""What someone holding an old password may have created or used, category by category.
+
+The "password compromised?" wizard lists these and revokes them, but the credentials belong to
+other apps (application passwords and 2FA methods to `security`, API tokens to `tokens`), which
+`accounts` does not import. So each category is a class named in `settings.CREDENTIAL_INVENTORIES`
+and written in the app that owns the credential; every revocation goes through that app's own
+services, which audit it.
+
+    class ApplicationPasswords(CredentialInventory):
+        key = "app-passwords"
+        def items(self, user, request): ...
+        def revoke(self, user, ids, *, actor, request): ...
+        def revoke_all(self, user, *, actor, request): ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import services
+from accounts.models import Session, User
+
+# The security review flags an application password or a token nobody used for this long.
+UNUSED_AFTER = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class InventoryItem:
+    """One credential as the person sees it. `id` is what the page posts back to revoke it: it
+    is never a secret (a session is named by a digest of its key, not by the key)."""
+
+    id: str
+    name: str
+    created: datetime | None
+    last_used: datetime | None
+    detail: str = ""
+
+    def is_unused(self, now: datetime | None = None) -> bool:
+        """Not used for UNUSED_AFTER (or, never used, created longer ago than that)."""
+        since = self.last_used or self.created
+        return since is not None and since < (now or timezone.now()) - UNUSED_AFTER
+
+
+class RevocationRefused(Exception):
+    """The owning app refused (for example: an organization requires 2FA and this would remove
+    the last method). The message says why and what to do, in the person's words; nothing of
+    the refused revocation happened."""
+
+
+class CredentialInventory:
+    """One category of the inventory. Subclasses set the texts and implement the three methods;
+    they are stateless and instantiated per use."""
+
+    key: ClassVar[str]  # in URLs: letters and hyphens
+    label: ClassVar[Promise]  # "Application passwords"
+    description: ClassVar[Promise]  # one sentence: what they are, why they matter here
+    empty_text: ClassVar[Promise]  # "You have no application password."
+    manage_url_name: ClassVar[str]  # the owning app's page for them
+    # Removing these is also "asking for the password" (DESIGN rule 2): the wizard lets it
+    # through only within settings.REAUTH_MAX_AGE of the password being proved.
+    requires_recent_password: ClassVar[bool] = False
+    # The security review lists the category with its unused items flagged.
+    in_review: ClassVar[bool] = False
+
+    def items(self, user: User, request: HttpRequest) -> list[InventoryItem]:
+        raise NotImplementedError
+
+    def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
+        """Revoke those of `ids` that are the user's own items of this category; any other id
+        (another person's, a stale or a made-up one) is ignored. Returns how many went."""
+        raise NotImplementedError
+
+    def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int:
+        raise NotImplementedError
+
+    def count_text(self, count: int) -> str:
+        """ "3 application passwords"."""
+        raise NotImplementedError
+
+    def consequence(self, count: int) -> str:
+        """What revoking `count` of them does, said before the click."""
+        raise NotImplementedError
+
+
+def credential_inventories() -> list[CredentialInventory]:
+    """The categories of settings.CREDENTIAL_INVENTORIES, in their order."""
+    return [import_string(path)() for path in settings.CREDENTIAL_INVENTORIES]
+
+
+def find_inventory(key: str) -> CredentialInventory | None:
+    return next((inv for inv in credential_inventories() if inv.key == key), None)
+
+
+def parse_int_ids(ids: list[str]) -> list[int]:
+    """Database ids from posted strings; anything that is not a plain number is dropped."""
+    return [int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 19]
+
+
+# --- Sessions (owned by accounts) ---------------------------------------------------------------
+
+
+def _session_id(session_key: str) -> str:
+    # A session key is the password of a signed-in browser: the page names a session by a
+    # digest of it, so no key of another session ever reaches HTML, caches or logs.
+    return salted_hmac("accounts.inventory.session", session_key).hexdigest()[:32]
+
+
+class OtherSessions(CredentialInventory):
+    key = "sessions"
+    label = _("Other sessions")
+    description = _(
+        "Browsers signed in to your account, other than the one you are using now. Changing "
+        "your password signed them out; any listed here signed in since."
+    )
+    empty_text = _("You are signed in only here.")
+    manage_url_name = "accounts:sessions"
+
+    def _others(self, user: User, request: HttpRequest) -> list[Session]:
+        return list(
+            Session.objects.filter(user=user, expire_date__gt=timezone.now())
+            .exclude(session_key=request.session.session_key or "")
+            .order_by("-last_activity")
+        )
+
+    def items(self, user: User, request: HttpRequest) -> list[InventoryItem]:
+        return [
+            InventoryItem(
+                id=_session_id(s.session_key),
+                name=s.browser or str(_("Unknown browser")),
+                created=s.created_at,
+                last_used=s.last_activity,
+                detail=s.ip_address or "",
+            )
+            for s in self._others(user, request)
+        ]
+
+    def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
+        wanted = set(ids)
+        ended = 0
+        for session in self._others(user, request):
+            if _session_id(session.session_key) in wanted:
+                ended += services.do_end_session(user, session.session_key, actor=actor)
+        return ended
+
+    def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int:
+        return services.do_end_sessions(
+            user, keep_session_key=request.session.session_key, actor=actor
+        )
+
+    def count_text(self, count: int) -> str:
+        return ngettext("%(n)d other session", "%(n)d other sessions", count) % {"n": count}
+
+    def consequence(self, count: int) -> str:
+        return ngettext(
+            "%(n)d other session will be signed out at once.",
+            "%(n)d other sessions will be signed out at once.",
+            count,
+        ) % {"n": count}
