@@ -15,6 +15,7 @@ services, which audit it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -58,7 +59,7 @@ class RevocationRefused(Exception):
     the refused revocation happened."""
 
 
-class CredentialInventory:
+class CredentialInventory(ABC):
     """One category of the inventory. Subclasses set the texts and implement the three methods;
     they are stateless and instantiated per use."""
 
@@ -73,24 +74,27 @@ class CredentialInventory:
     # The security review lists the category with its unused items flagged.
     in_review: ClassVar[bool] = False
 
-    def items(self, user: User, request: HttpRequest) -> list[InventoryItem]:
-        raise NotImplementedError
+    @abstractmethod
+    def items(self, user: User, request: HttpRequest) -> list[InventoryItem]: ...
 
+    @abstractmethod
     def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
         """Revoke those of `ids` that are the user's own items of this category; any other id
         (another person's, a stale or a made-up one) is ignored. Returns how many went."""
-        raise NotImplementedError
+        ...
 
-    def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int: ...
 
+    @abstractmethod
     def count_text(self, count: int) -> str:
         """ "3 application passwords"."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def consequence(self, count: int) -> str:
         """What revoking `count` of them does, said before the click."""
-        raise NotImplementedError
+        ...
 
 
 def credential_inventories() -> list[CredentialInventory]:
