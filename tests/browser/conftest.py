@@ -242,6 +242,17 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def assert_accessible(page: Page, name: str, *, organization: str | None = None) -> None:
+    """No serious or critical axe violation and the whole frame of UI.md; lesser axe problems
+    are printed, not failed."""
+    blocking, lesser = axe_violations(page)
+    frame = frame_problems(page, organization=organization)
+    if lesser:
+        print(f"{name}: axe found lesser problems (not failing):\n{describe_violations(lesser)}")
+    assert not blocking, f"{name} ({page.url}), axe:\n{describe_violations(blocking)}"
+    assert not frame, f"{name} ({page.url}): " + "; ".join(frame)
+
+
 def frame_problems(page: Page, *, organization: str | None = None) -> list[str]:
     """What is missing from the frame UI.md promises on every page: one <h1>, one <main>, a
     <title> (naming the organization on its pages), a working skip link, <html lang="en">."""

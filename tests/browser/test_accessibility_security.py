@@ -18,8 +18,8 @@ from security.models import EmergencyCode, TOTPDevice
 from tests.browser.conftest import (
     NewContext,
     add_authenticator,
+    assert_accessible,
     axe_violations,
-    describe_violations,
     frame_problems,
     label,
     sign_in,
@@ -199,13 +199,7 @@ def test_visit_security_page_finds_no_serious_violation_and_the_whole_frame(
     visit = PAGES[name]
     _open(page, cast, visit)
 
-    blocking, lesser = axe_violations(page)
-    frame = frame_problems(page, organization=cast.acme.name if visit.in_organization else None)
-
-    if lesser:
-        print(f"{name}: axe found lesser problems (not failing):\n{describe_violations(lesser)}")
-    assert not blocking, f"{name} ({page.url}), axe:\n{describe_violations(blocking)}"
-    assert not frame, f"{name} ({page.url}): " + "; ".join(frame)
+    assert_accessible(page, name, organization=cast.acme.name if visit.in_organization else None)
 
 
 def test_axe_reports_a_qr_code_without_a_name(page: Page, cast: Cast) -> None:
