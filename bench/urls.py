@@ -28,13 +28,8 @@ urlpatterns = [
         name="bench-drf-token-fixed",
     ),
     path(
-        "bench/bearer-proposed/newsletter/lists/",
-        views.ProposedBearerTwin.as_view({"get": "list"}),
-        name="bench-bearer-proposed",
-    ),
-    path(
-        "bench/bearer-cached/newsletter/lists/",
-        views.CachedBearerTwin.as_view({"get": "list"}),
-        name="bench-bearer-cached",
+        "bench/bearer-uncached/newsletter/lists/",
+        views.UncachedBearerTwin.as_view({"get": "list"}),
+        name="bench-bearer-uncached",
     ),
 ]

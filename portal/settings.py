@@ -252,6 +252,16 @@ for _service_key in APP_PASSWORD_SERVICE_KEYS:
             "APP_PASSWORD_SERVICE_KEYS holds a key of fewer than 32 characters."
         )
 
+# --- API tokens --------------------------------------------------------------------------------
+# How long each process may keep a token it found, to skip the database look-up: a revocation
+# takes effect everywhere within this time, so DESIGN rule 3 caps it at 5 seconds (0 turns it off).
+_raw_cache_seconds = env.str("API_TOKEN_CACHE_SECONDS", default="5").strip()
+if _raw_cache_seconds not in {"0", "1", "2", "3", "4", "5"}:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_CACHE_SECONDS={_raw_cache_seconds!r} is not a whole number from 0 to 5."
+    )
+API_TOKEN_CACHE_SECONDS = int(_raw_cache_seconds)
+
 # --- SMS ---------------------------------------------------------------------------------------
 # Countries whose numbers may receive 2FA codes (ISO 3166 codes).
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["CH", "FR", "BE", "DE"])

@@ -1,7 +1,7 @@
 """HTTP Basic with an application password (made for the REST API), for the REST API (DRF).
 
 Only application passwords: the account's own password never works here. The last use is written
-at most once a minute.
+at most once a minute, and only when the last use read is older than that.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class AppPasswordBasicAuthentication(BaseAuthentication):
                 _("These credentials are not valid for the API."), code="invalid_credentials"
             )
         now = timezone.now()
+        if found.last_used_at is not None and found.last_used_at >= now - LAST_USE_RESOLUTION:
+            return found.user, found  # written less than a minute ago: no write at all
         ApplicationPassword.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USE_RESOLUTION),
             pk=found.pk,

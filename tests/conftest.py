@@ -18,14 +18,18 @@ from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
 from security.models import TOTPDevice
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from tokens.authentication import recent_tokens
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Rate-limit counters of one test must not leak into the next."""
+    """Rate-limit counters and the API tokens each process keeps for a few seconds must not leak
+    from one test into the next."""
     cache.clear()
+    recent_tokens.clear()
     yield
     cache.clear()
+    recent_tokens.clear()
 
 
 @pytest.fixture(autouse=True)

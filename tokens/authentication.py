@@ -1,17 +1,27 @@
 """`Authorization: Bearer <API token>` for the REST API (DRF).
 
-The token is checked offline first (prefix, length, checksum), then looked up by its digest.
-Each refusal is a 401 with a JSON code that says which: malformed_token, unknown_token,
-expired_token, revoked_token, deactivated_token. The last use is written at most once a minute
-per token, not on every request.
+The token is checked offline first (prefix, length, checksum), then looked up by its digest with
+its person, its organization and whether the person is still a member, in one query. Each refusal
+is a 401 with a JSON code that says which: malformed_token, unknown_token, expired_token,
+revoked_token, deactivated_token.
+
+Speed (see the README's benchmarks): each process keeps a token it found for at most
+`API_TOKEN_CACHE_SECONDS` (5 at most, DESIGN rule 3), so a revocation, a deactivation, a removed
+membership or a deactivated person takes effect everywhere within that time; expiry is checked on
+every request. The last use is written at most once a minute per token, and only when the last
+use read is older than that, so most requests write nothing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import copy
+import threading
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -35,6 +45,77 @@ def _refuse(code: str, message: Any) -> TokenRefused:
     return TokenRefused(detail=message, code=code)
 
 
+class RecentTokens:
+    """Tokens found in the last few seconds, by digest, in this process (thread-safe).
+
+    Unknown digests are never kept, so guessing gains nothing. What is handed out is a copy, so a
+    request never shares a model instance with another thread. At most `size` entries: when full,
+    the oldest half is dropped.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._found: dict[str, tuple[float, ApiToken]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token_digest: str) -> ApiToken | None:
+        seconds = settings.API_TOKEN_CACHE_SECONDS
+        with self._lock:
+            kept = self._found.get(token_digest)
+        if kept is None or time.monotonic() - kept[0] >= seconds:
+            return None
+        return _copy(kept[1])
+
+    def keep(self, token_digest: str, token: ApiToken) -> None:
+        if settings.API_TOKEN_CACHE_SECONDS <= 0:
+            return
+        with self._lock:
+            if len(self._found) >= self.size:
+                by_age = sorted(self._found, key=lambda key: self._found[key][0])
+                for key in by_age[: self.size // 2]:
+                    del self._found[key]
+            self._found[token_digest] = (time.monotonic(), _copy(token))
+
+    def mark_used(self, token_digest: str, when: datetime) -> None:
+        """Record a last use on the kept copy, without making it live longer."""
+        with self._lock:
+            kept = self._found.get(token_digest)
+            if kept is not None:
+                kept[1].last_used_at = when
+
+    def clear(self) -> None:
+        """Forget every token (this process only; the others forget within seconds)."""
+        with self._lock:
+            self._found.clear()
+
+
+def _copy(token: ApiToken) -> ApiToken:
+    kept = copy.copy(token)
+    kept.user = copy.copy(token.user)
+    kept.organization = copy.copy(token.organization)
+    return kept
+
+
+recent_tokens = RecentTokens()
+
+
+def find_token(token_digest: str) -> ApiToken | None:
+    """The token with this digest, its person and organization, and `is_member` (one query)."""
+    token = recent_tokens.get(token_digest)
+    if token is not None:
+        return token
+    member = Membership.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"))
+    token = (
+        ApiToken.objects.select_related("user", "organization")
+        .annotate(is_member=Exists(member))
+        .filter(digest=token_digest)
+        .first()
+    )
+    if token is not None:
+        recent_tokens.keep(token_digest, token)
+    return token
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
@@ -50,11 +131,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise _refuse("malformed_token", _("The token is malformed.")) from exc
         if not token_format.is_well_formed(secret):
             raise _refuse("malformed_token", _("The token is malformed."))
-        token = (
-            ApiToken.objects.select_related("user", "organization")
-            .filter(digest=digest(secret))
-            .first()
-        )
+        token = find_token(digest(secret))
         if token is None:
             raise _refuse("unknown_token", _("This token is not valid."))
         status = token.status
@@ -63,12 +140,7 @@ class BearerTokenAuthentication(BaseAuthentication):
                 f"{status}_token",
                 _("This token is no longer valid: %(status)s.") % {"status": status.label},
             )
-        if (
-            not token.user.is_active
-            or not Membership.objects.filter(
-                user=token.user, organization=token.organization
-            ).exists()
-        ):
+        if not token.user.is_active or not token.is_member:  # type: ignore[attr-defined]
             raise _refuse("unknown_token", _("This token is not valid."))
         self._record_use(token, request)
         return token.user, token
@@ -78,10 +150,17 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     @staticmethod
     def _record_use(token: ApiToken, request: Request) -> None:
+        """Write the last use when the one read is older than a minute; the `UPDATE` is
+        conditional too, so processes holding an older copy of the token write it once."""
         now = timezone.now()
+        if token.last_used_at is not None and token.last_used_at >= now - LAST_USE_RESOLUTION:
+            return
         ApiToken.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USE_RESOLUTION),
             pk=token.pk,
         ).update(
             last_used_at=now, last_used_ip=client_ip(request), active_since=now, warned_at=None
         )
+        # Written now, by this request or by another process within the minute: the cached copy
+        # says so, and the next requests here skip the write.
+        recent_tokens.mark_used(token.digest, now)

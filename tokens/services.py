@@ -16,6 +16,7 @@ from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
 from tokens import format as token_format
+from tokens.authentication import recent_tokens
 from tokens.models import UNUSED_LIMIT, ApiToken
 from tokens.scopes import SCOPES
 
@@ -77,6 +78,8 @@ def do_revoke_tokens(user: User, ids: list[int], *, actor: User) -> int:
         )
         if count:
             record_event("token.revoked", actor=actor, subject_user=user, data={"count": count})
+    # At once in this process; the others forget their copies within seconds.
+    recent_tokens.clear()
     return count
 
 
@@ -94,6 +97,7 @@ def do_revoke_leaked(secrets_found: list[str]) -> int:
             .select_related("user")
         )
         ApiToken.objects.filter(pk__in=[t.pk for t in leaked]).update(revoked_at=now)
+        recent_tokens.clear()
         for token in leaked:
             event = record_event(
                 "token.leaked_revoked",
@@ -129,6 +133,7 @@ def do_regenerate_token(token: ApiToken, *, actor: User) -> tuple[ApiToken, str]
             revoked_at=timezone.now()
         ):
             raise PermissionDenied
+        recent_tokens.clear()
         return do_create_token(
             token.user,
             organization=token.organization,
@@ -181,6 +186,7 @@ def deactivate_unused_tokens(now: datetime | None = None) -> int:
         .filter(active_since__lt=now - UNUSED_LIMIT)
         .update(deactivated_at=now)
     )
+    recent_tokens.clear()
     for token in ApiToken.objects.filter(
         revoked_at=None, deactivated_at=now, active_since__lt=now - UNUSED_LIMIT
     ).select_related("user"):

@@ -26,6 +26,7 @@ PORTAL_VARIABLES = (
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
     "REAUTH_MINUTES",
+    "API_TOKEN_CACHE_SECONDS",
 )
 
 
@@ -126,6 +127,9 @@ def test_settings_read_an_absolute_filemail_path(tmp_path: Path) -> None:
         ("SESSION_IDLE_MINUTES", "an hour"),
         ("SESSION_ABSOLUTE_HOURS", "0"),
         ("REAUTH_MINUTES", "-5"),
+        ("API_TOKEN_CACHE_SECONDS", "6"),
+        ("API_TOKEN_CACHE_SECONDS", "-1"),
+        ("API_TOKEN_CACHE_SECONDS", "5s"),
     ],
 )
 def test_settings_with_a_bad_value_fail_loudly(tmp_path: Path, variable: str, value: str) -> None:

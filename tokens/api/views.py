@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from rest_framework import mixins, viewsets
 
 from organizations.models import Organization
@@ -22,8 +23,9 @@ class TokenOrganizationViewSet(viewsets.GenericViewSet):
 
     required_scope: str = ""
 
-    @property
+    @cached_property
     def organization(self) -> Any:
+        """Resolved once per request (a view instance serves one request)."""
         token = self.request.auth
         if isinstance(token, ApiToken):
             return token.organization
