@@ -53,6 +53,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "member.role_changed": _("Role changed"),
     "member.removed": _("Member removed"),
     "member.left": _("Member left"),
+    "product.auto_renew_changed": _("Automatic renewal turned on or off"),
+    "product.assignees_changed": _("Product given to collaborators"),
+    "contact.updated": _("Owner contact details changed"),
+    "billing_details.updated": _("Billing details changed"),
+    "balance.credited": _("Credit added to the balance"),
+    "payment.recorded": _("Payment recorded"),
+    "product.renewed": _("Product renewed automatically"),
+    "product.renewal_failed": _("Automatic renewal not possible: balance too low"),
+    "billing_preferences.updated": _("Billing notification preferences changed"),
 }
 
 

@@ -24,4 +24,5 @@ app.conf.beat_schedule = {
         "task": "security.tasks.purge_stale_two_factor_records",
         "schedule": 24 * 3600.0,
     },
+    "billing-sweep": {"task": "billing.run_billing_sweep", "schedule": 3600.0},
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("organizations.urls")),
     path("", include("security.urls")),
+    path("", include("billing.urls")),
     path("security/compromised/", include("accounts.compromised_urls")),
     path("security/", include("security.review_urls")),
     path("tokens/", include("tokens.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import factory
@@ -45,3 +47,35 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.COLLABORATOR
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Contact"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"holder{n}@example.com")
+    address = "Rue du Lac 1"
+    postal_code = "1200"
+    city = "Genève"
+    country = "CH"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A domain of an organization, owned by a contact of that organization and paid by it,
+    expiring in 90 days, without automatic renewal."""
+
+    class Meta:
+        model = "billing.Product"
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = "domain"
+    name = factory.Sequence(lambda n: f"example{n}.ch")
+    owner = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    payer = factory.SelfAttribute("organization")
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))
+    auto_renew = False
+    renewal_months = 12
+    price = Decimal("15.00")
