@@ -1,0 +1,78 @@
+"""Schemathesis reads the OpenAPI schema that /api/schema/ serves and sends what it describes —
+valid and invalid bodies, odd path parameters, strange query strings — to every operation of the
+portal's WSGI application, with a valid Newsletter token: no answer may be a server error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+import yaml
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from accounts.models import User
+from organizations.models import Organization
+from portal.wsgi import application
+from tokens.models import MailingList
+from tokens.services import do_create_token
+
+
+def _served_schema() -> dict[str, Any]:
+    """What /api/schema/ serves, built by the same generator without a request: the schema is
+    loaded while tests are collected, when the database is not open yet (the test below checks
+    it is the served one)."""
+    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
+
+
+schema = schemathesis.openapi.from_dict(_served_schema())
+schema.app = application
+
+
+@pytest.fixture
+def newsletter_token(alice: User, acme: Organization) -> str:
+    MailingList.objects.create(organization=acme, name="Customers")
+    _token, secret = do_create_token(
+        alice, organization=acme, name="fuzz", scope="newsletter", expires_at=None, actor=alice
+    )
+    return secret
+
+
+@pytest.fixture
+def keep_connection_open() -> Iterator[None]:
+    """As in Django's test client: the test's transaction holds the data, so the WSGI requests
+    must not close the database connection when they end."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_the_fuzzed_schema_is_the_served_one(db: Any) -> None:
+    served = Client().get("/api/schema/")
+
+    assert served.status_code == 200
+    assert yaml.safe_load(served.content) == _served_schema()
+
+
+@schema.parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_no_operation_answers_with_a_server_error(
+    case: Any, newsletter_token: str, keep_connection_open: None
+) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {newsletter_token}"}, checks=[not_a_server_error]
+    )
