@@ -23,7 +23,6 @@ from typing import ClassVar
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -114,12 +113,6 @@ def parse_int_ids(ids: list[str]) -> list[int]:
 # --- Sessions (owned by accounts) ---------------------------------------------------------------
 
 
-def _session_id(session_key: str) -> str:
-    # A session key is the password of a signed-in browser: the page names a session by a
-    # digest of it, so no key of another session ever reaches HTML, caches or logs.
-    return salted_hmac("accounts.inventory.session", session_key).hexdigest()[:32]
-
-
 class OtherSessions(CredentialInventory):
     key = "sessions"
     label = _("Other sessions")
@@ -140,7 +133,7 @@ class OtherSessions(CredentialInventory):
     def items(self, user: User, request: HttpRequest) -> list[InventoryItem]:
         return [
             InventoryItem(
-                id=_session_id(s.session_key),
+                id=s.public_id,
                 name=s.browser or str(_("Unknown browser")),
                 created=s.created_at,
                 last_used=s.last_activity,
@@ -153,7 +146,7 @@ class OtherSessions(CredentialInventory):
         wanted = set(ids)
         ended = 0
         for session in self._others(user, request):
-            if _session_id(session.session_key) in wanted:
+            if session.public_id in wanted:
                 ended += services.do_end_session(user, session.session_key, actor=actor)
         return ended
 

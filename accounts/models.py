@@ -10,6 +10,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.managers import UserManager
@@ -126,6 +127,12 @@ class Session(AbstractBaseSession):
     @property
     def browser(self) -> str:
         return describe_user_agent(self.user_agent)
+
+    @property
+    def public_id(self) -> str:
+        """How pages name this session. The key is the password of a signed-in browser, so no
+        key of another session ever reaches HTML, caches or logs: pages post this digest."""
+        return salted_hmac("accounts.inventory.session", self.session_key).hexdigest()[:32]
 
     @classmethod
     def get_session_store_class(cls) -> Any:

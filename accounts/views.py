@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.module_loading import import_string
@@ -267,7 +268,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def sessions(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST":
-        key = request.POST.get("session", "")
         if request.POST.get("all"):
             ended = services.do_end_sessions(
                 user, keep_session_key=request.session.session_key, actor=user
@@ -281,10 +281,8 @@ def sessions(request: HttpRequest) -> HttpResponse:
                 )
                 % {"n": ended},
             )
-        elif (
-            key
-            and key != request.session.session_key
-            and services.do_end_session(user, key, actor=user)
+        elif (key := _session_key_named(user, request, request.POST.get("session", ""))) and (
+            services.do_end_session(user, key, actor=user)
         ):
             messages.success(request, _("That session was signed out."))
         return redirect("accounts:sessions")
@@ -294,8 +292,21 @@ def sessions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/sessions.html",
-        {"rows": rows, "current": request.session.session_key},
+        {"rows": rows, "current": Session(session_key=request.session.session_key or "").public_id},
     )
+
+
+def _session_key_named(user: User, request: HttpRequest, public_id: str) -> str | None:
+    """The key of the user's other session that the page named by its public id, if any."""
+    if not public_id:
+        return None
+    others = Session.objects.filter(user=user, expire_date__gt=timezone.now()).exclude(
+        session_key=request.session.session_key or ""
+    )
+    for session in others.only("session_key"):
+        if constant_time_compare(session.public_id, public_id):
+            return session.session_key
+    return None
 
 
 @login_required

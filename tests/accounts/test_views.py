@@ -587,17 +587,33 @@ def test_sessions_sign_out_all_others_keeps_this_one(
 def test_sessions_sign_out_one_session(
     alice_laptop: Client, alice_phone: Client, alice: User
 ) -> None:
-    phone_key = alice_phone.session.session_key
-    response = alice_laptop.post(reverse("accounts:sessions"), {"session": phone_key}, follow=True)
+    phone = Session.objects.get(session_key=alice_phone.session.session_key)
+    page = sessions_page(alice_laptop).content.decode()
+    assert phone.public_id in page
+    assert phone.session_key not in page  # a session key is a credential: never in the page
+
+    response = alice_laptop.post(
+        reverse("accounts:sessions"), {"session": phone.public_id}, follow=True
+    )
     assert "That session was signed out." in text(response)
     assert not is_signed_in(alice_phone)
     assert is_signed_in(alice_laptop)
 
 
+def test_sessions_a_raw_session_key_signs_nothing_out(
+    alice_laptop: Client, alice_phone: Client
+) -> None:
+    phone_key = alice_phone.session.session_key
+    response = alice_laptop.post(reverse("accounts:sessions"), {"session": phone_key}, follow=True)
+    assert "That session was signed out." not in text(response)
+    assert is_signed_in(alice_phone)
+
+
 def test_sessions_cannot_sign_out_another_users_session(alice_laptop: Client, dave: User) -> None:
     daves_browser = signed_in(dave)
     dave_key = daves_browser.session.session_key
-    response = alice_laptop.post(reverse("accounts:sessions"), {"session": dave_key}, follow=True)
+    dave_id = Session.objects.get(session_key=dave_key).public_id
+    response = alice_laptop.post(reverse("accounts:sessions"), {"session": dave_id}, follow=True)
     assert "That session was signed out." not in text(response)
     assert Session.objects.filter(session_key=dave_key, user=dave).exists()
     assert is_signed_in(daves_browser)
