@@ -10,6 +10,7 @@ import base64
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +19,15 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 
 from accounts.models import User
+from billing.models import (
+    BalanceEntry,
+    BillingAccount,
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Product,
+    ProductKind,
+)
 from organizations.models import Membership, Organization, Role
 from organizations.support import ensure_support_group
 from security import kauth
@@ -96,7 +106,109 @@ def seed() -> bool:
         EmergencyCodesDevice.objects.create(user=user, name="Emergency codes").replace_codes()
     _give_kauth(users["alice"])
     _give_credentials(users["alice"], acme)
+    _give_products(acme, carol_org, users["alice"], support)
     return True
+
+
+def _give_products(acme: Organization, partner: Organization, alice: User, staff: User) -> None:
+    """Acme's products, as the billing issue describes them: acme.ch owned by Acme, a domain of a
+    photographer outside Acme that Studio Carol (a partner) pays for, hosting and mail with
+    automatic renewal; expiries in 10, 40 and 70 days; a balance and two past invoices."""
+    today = timezone.localdate()
+    acme_contact = Contact.objects.create(
+        organization=acme,
+        kind=Contact.Kind.COMPANY,
+        name="Alice Rossi",
+        company="Acme SA",
+        email="office@acme.example",
+        address="Rue du Lac 1",
+        postal_code="1003",
+        city="Lausanne",
+        country="CH",
+    )
+    photographer = Contact.objects.create(
+        organization=acme,
+        name="Marco Bianchi",
+        email="marco@bianchi-photo.example",
+        address="Via Nassa 5",
+        postal_code="6900",
+        city="Lugano",
+        country="CH",
+    )
+    domain = Product.objects.create(
+        organization=acme,
+        kind=ProductKind.DOMAIN,
+        name="acme.ch",
+        owner=acme_contact,
+        payer=acme,
+        expires_on=today + timedelta(days=10),
+        price=Decimal("15.00"),
+    )
+    Product.objects.create(
+        organization=acme,
+        kind=ProductKind.DOMAIN,
+        name="bianchi-photo.ch",
+        owner=photographer,
+        payer=partner,
+        expires_on=today + timedelta(days=40),
+        price=Decimal("15.00"),
+    )
+    hosting = Product.objects.create(
+        organization=acme,
+        kind=ProductKind.WEB_HOSTING,
+        name="Web hosting acme.ch",
+        owner=acme_contact,
+        payer=acme,
+        expires_on=today + timedelta(days=70),
+        auto_renew=True,
+        price=Decimal("120.00"),
+    )
+    Product.objects.create(
+        organization=acme,
+        kind=ProductKind.MAIL_SERVICE,
+        name="Mail acme.ch",
+        owner=acme_contact,
+        payer=acme,
+        expires_on=today + timedelta(days=220),
+        auto_renew=True,
+        price=Decimal("60.00"),
+    )
+    account = BillingAccount.objects.create(
+        organization=acme,
+        name="Acme SA",
+        email="accounting@acme.example",
+        address="Rue du Lac 1",
+        postal_code="1003",
+        city="Lausanne",
+        country="CH",
+        balance=Decimal("200.00"),
+    )
+    BalanceEntry.objects.create(
+        account=account,
+        amount=Decimal("200.00"),
+        reason=BalanceEntry.Reason.PAYMENT,
+        note="Bank transfer",
+        created_by=staff,
+    )
+    BillingAccount.objects.create(organization=partner, name="Studio Carol", balance=Decimal("50"))
+    for months_ago, product in ((11, hosting), (2, domain)):
+        issued = today - timedelta(days=30 * months_ago)
+        invoice = Invoice.objects.create(
+            organization=acme,
+            number=f"{issued.year}-D{product.pk:05d}",
+            issued_on=issued,
+            status=Invoice.Status.PAID,
+            total=product.price,
+            billed_to="Acme SA\nRue du Lac 1\n1003 Lausanne\nCH",
+        )
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            product=product,
+            description=product.name,
+            period_start=issued,
+            period_end=issued + timedelta(days=365),
+            amount=product.price,
+        )
 
 
 def _give_credentials(user: User, org: Organization) -> None:
