@@ -105,6 +105,12 @@ class Membership(models.Model):
         return self.role in (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR)
 
     @property
+    def can_manage_tags(self) -> bool:
+        """Create, rename, recolour, merge and delete tags; the others only apply existing tags
+        (so nobody recolours a shared tag for everyone by accident)."""
+        return self.role in (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR)
+
+    @property
     def can_read_audit_log(self) -> bool:
         return self.role == Role.LEGAL_REPRESENTATIVE
 

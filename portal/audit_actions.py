@@ -62,6 +62,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "product.renewed": _("Product renewed automatically"),
     "product.renewal_failed": _("Automatic renewal not possible: balance too low"),
     "billing_preferences.updated": _("Billing notification preferences changed"),
+    "tag.created": _("Tag created"),
+    "tag.updated": _("Tag renamed or recoloured"),
+    "tag.deleted": _("Tag deleted"),
+    "tag.merged": _("Tag merged into another"),
 }
 
 
