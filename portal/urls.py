@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("security.urls")),
     path("", include("billing.urls")),
+    path("", include("tags.urls")),
     path("security/compromised/", include("accounts.compromised_urls")),
     path("security/", include("security.review_urls")),
     path("tokens/", include("tokens.urls")),
