@@ -21,6 +21,7 @@ urlpatterns = [
     path("security/", include("security.review_urls")),
     path("tokens/", include("tokens.urls")),
     path("api/v1/", include("tokens.api.urls")),
+    path("api/v1/", include("tags.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,8 +1,9 @@
 """The one place that checks an API token's scope (STYLE rule 4).
 
-A view declares `required_scope`; a token made for another application gets 403, a read-only scope
-may only read. Requests authenticated otherwise (an application password over HTTP Basic) have no
-scope and reach only views that declare `allow_app_passwords`.
+A view declares `required_scope` (one scope, or a tuple of scopes any of which will do, such as a
+read-write scope and its read-only twin); a token made for another application gets 403, a
+read-only scope may only read. Requests authenticated otherwise (an application password over
+HTTP Basic) have no scope and reach only views that declare `allow_app_passwords`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class TokenScopePermission(BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return bool(getattr(view, "allow_app_passwords", False))
-        required = getattr(view, "required_scope", None)
-        if required is None or token.scope != required:
+        required = getattr(view, "required_scope", None) or ()
+        allowed = (required,) if isinstance(required, str) else tuple(required)
+        if token.scope not in allowed:
             return False
         return request.method in SAFE_METHODS or not SCOPES[token.scope].read_only

@@ -26,7 +26,8 @@ SCOPES: dict[str, Scope] = {
         Scope("domains", _("Domains")),
         Scope("mail", _("Mail")),
         Scope("kdrive", _("kDrive")),
-        Scope("products-read", _("Products (read-only)"), read_only=True),
+        Scope("products", _("Products and tags")),
+        Scope("products-read", _("Products and tags (read-only)"), read_only=True),
     ]
 }
 

@@ -207,7 +207,14 @@ def test_create_form_offers_only_the_users_organizations_and_the_registry(
     assert "Acme SA" in page
     assert "Studio Carol" not in page
     assert "Keller Consulting" not in page
-    for label in ("Newsletter", "Domains", "Mail", "kDrive", "Products (read-only)"):
+    for label in (
+        "Newsletter",
+        "Domains",
+        "Mail",
+        "kDrive",
+        "Products and tags",
+        "Products and tags (read-only)",
+    ):
         assert f">{label}</option>" in page
     assert re.search(r'value="unlimited"[^>]*checked', page)
 

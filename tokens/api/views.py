@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from rest_framework import mixins, viewsets
 
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
 from tokens.models import ApiToken, MailingList, Subscriber
 
@@ -21,7 +21,7 @@ class TokenOrganizationViewSet(viewsets.GenericViewSet):
     an application password (HTTP Basic), the one named by `?organization=<slug>` among the
     person's own (anything else is a 404)."""
 
-    required_scope: str = ""
+    required_scope: str | tuple[str, ...] = ""
 
     @cached_property
     def organization(self) -> Any:
@@ -32,6 +32,15 @@ class TokenOrganizationViewSet(viewsets.GenericViewSet):
         return get_object_or_404(
             Organization.objects.for_user(self.request.user),
             slug=self.request.query_params.get("organization", ""),
+        )
+
+    @cached_property
+    def membership(self) -> Membership:
+        """The person's membership of that organization: its role decides what they may change."""
+        return get_object_or_404(
+            Membership.objects.select_related("organization"),
+            user=self.request.user,
+            organization=self.organization,
         )
 
 

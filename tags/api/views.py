@@ -1,0 +1,104 @@
+"""Tags and tagged products over the REST API, with the API's scoping (`tokens.api.views`): the
+organization comes from the token, a tag or product of another organization is a 404, and the
+person's role decides what they may change (collaborators only read tags here).
+
+- `GET/POST /api/v1/tags/`, `GET/PATCH/DELETE /api/v1/tags/<slug>/` — scope "products" (or
+  "products-read" for reading);
+- `GET /api/v1/products/?tag=<slug>&tag=<slug>` — the products the person may see that carry every
+  tag named (an unknown tag matches nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from rest_framework import mixins, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from billing.models import Product
+from tags import colours, services
+from tags.api.serializers import TaggedProductSerializer, TagSerializer
+from tags.models import Tag
+from tokens.api.views import TokenOrganizationViewSet
+
+SCOPES = ("products", "products-read")
+
+
+def _as_drf_error(error: ValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(error.message_dict)
+
+
+class TagViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    TokenOrganizationViewSet,
+):
+    required_scope = SCOPES
+    allow_app_passwords = True
+    serializer_class = TagSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Tag]:
+        membership = self.membership
+        visible = (
+            Q() if membership.can_see_all_products else Q(products__assignees=membership.user_id)
+        )
+        return (
+            Tag.objects.filter(organization=self.organization)
+            .annotate(product_count=Count("products", filter=visible, distinct=True))
+            .order_by("name", "pk")
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.do_create_tag(
+                self.membership,
+                data["name"],
+                data.get("colour", colours.DEFAULT_COLOUR),
+                actor=self.request.user,
+            )
+        except ValidationError as exc:
+            raise _as_drf_error(exc) from exc
+        serializer.instance.product_count = 0
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Rename and/or recolour."""
+        tag = self.get_object()
+        serializer = self.get_serializer(tag, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.do_update_tag(
+                self.membership,
+                tag,
+                name=data.get("name", tag.name),
+                colour=data.get("colour", tag.colour),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            raise _as_drf_error(exc) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=tag.pk)).data)
+
+    def perform_destroy(self, instance: Tag) -> None:
+        services.do_delete_tag(self.membership, instance, actor=self.request.user)
+
+
+class TaggedProductViewSet(mixins.ListModelMixin, TokenOrganizationViewSet):
+    required_scope = SCOPES
+    allow_app_passwords = True
+    serializer_class = TaggedProductSerializer
+
+    def get_queryset(self) -> QuerySet[Product]:
+        products = Product.objects.for_member(self.membership)
+        for slug in self.request.query_params.getlist("tag"):
+            tag = Tag.objects.filter(organization=self.organization, slug=slug).first()
+            if tag is None:
+                return products.none()
+            products = products.filter(tags=tag)
+        return products.select_related("payer").prefetch_related("tags").order_by("name", "pk")

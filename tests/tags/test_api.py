@@ -1,0 +1,164 @@
+"""Tags and tagged products over the REST API: scope, organization and role."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from organizations.models import Organization
+from tags.models import Tag
+from tags.services import do_create_tag
+from tests.conftest import membership
+from tests.factories import ProductFactory
+from tokens.scopes import SCOPES
+from tokens.services import do_create_token
+
+TAGS = "/api/v1/tags/"
+PRODUCTS = "/api/v1/products/"
+BLUE = "#0b5cad"
+
+
+def _client(user: User, org: Organization, scope: str = "products") -> Client:
+    _row, secret = do_create_token(
+        user, organization=org, name=scope, scope=scope, expires_at=None, actor=user
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def _send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("scope", sorted(SCOPES))
+def test_only_products_tokens_reach_the_tags_api(
+    alice: User, acme: Organization, scope: str
+) -> None:
+    client = _client(alice, acme, scope)
+
+    read = client.get(TAGS)
+    write = _send(client, "post", TAGS, {"name": "Client A", "colour": BLUE})
+
+    if scope == "products":
+        assert (read.status_code, write.status_code) == (200, 201)
+    elif scope == "products-read":
+        assert (read.status_code, write.status_code) == (200, 403)
+    else:
+        assert (read.status_code, write.status_code) == (403, 403)
+        assert read.json()["error"] == "out_of_scope"
+
+
+def test_create_rename_and_delete_a_tag(alice: User, acme: Organization) -> None:
+    client = _client(alice, acme)
+
+    created = _send(client, "post", TAGS, {"name": " Client  A ", "colour": BLUE})
+    assert created.json() == {"slug": "client-a", "name": "Client A", "colour": BLUE, "products": 0}
+    renamed = _send(client, "patch", f"{TAGS}client-a/", {"name": "Key client"})
+    assert renamed.status_code == 200
+    assert renamed.json()["slug"] == "key-client"
+    assert client.delete(f"{TAGS}key-client/").status_code == 204
+    assert not Tag.objects.exists()
+
+
+def test_a_duplicate_name_or_an_unreadable_colour_is_a_400_that_says_why(
+    alice: User, acme: Organization
+) -> None:
+    client = _client(alice, acme)
+    _send(client, "post", TAGS, {"name": "Client A"})
+
+    twin = _send(client, "post", TAGS, {"name": "client a"})
+    grey = _send(client, "post", TAGS, {"name": "Grey", "colour": "#7a7a7a"})
+
+    assert twin.status_code == 400
+    assert twin.json()["error"] == "invalid"
+    assert "exists already" in json.dumps(twin.json())
+    assert grey.status_code == 400
+    assert Tag.objects.count() == 1
+
+
+def test_a_collaborator_reads_tags_but_cannot_change_them(
+    alice: User, erin: User, acme: Organization
+) -> None:
+    do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
+    client = _client(erin, acme)
+
+    assert client.get(TAGS).status_code == 200
+    assert _send(client, "post", TAGS, {"name": "Mine"}).status_code == 403
+    assert _send(client, "patch", f"{TAGS}client-a/", {"colour": "#b3261e"}).status_code == 403
+    assert client.delete(f"{TAGS}client-a/").status_code == 403
+    assert Tag.objects.get().colour == BLUE
+
+
+def test_another_organizations_tag_is_404(alice: User, dave: User, acme: Organization) -> None:
+    keller = Organization.objects.get(slug="keller")
+    do_create_tag(membership(dave, keller), "Theirs", BLUE, actor=dave)
+    client = _client(alice, acme)
+
+    assert client.get(f"{TAGS}theirs/").status_code == 404
+    assert client.delete(f"{TAGS}theirs/").status_code == 404
+    assert client.get(TAGS).json()["count"] == 0
+    assert Tag.objects.filter(slug="theirs").exists()
+
+
+def test_products_filtered_by_tags_must_carry_every_tag(alice: User, acme: Organization) -> None:
+    first = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
+    second = do_create_tag(membership(alice, acme), "Urgent", BLUE, actor=alice)
+    both, only_first, _none = (
+        ProductFactory(organization=acme, name=n) for n in ("both.ch", "first.ch", "none.ch")
+    )
+    first.products.add(both, only_first)
+    second.products.add(both)
+    client = _client(alice, acme, "products-read")
+
+    def names(query: str) -> list[str]:
+        return [p["name"] for p in client.get(f"{PRODUCTS}{query}").json()["results"]]
+
+    assert names("") == ["both.ch", "first.ch", "none.ch"]
+    assert names("?tag=client-a") == ["both.ch", "first.ch"]
+    assert names("?tag=client-a&tag=urgent") == ["both.ch"]
+    assert names("?tag=nonexistent") == []
+    assert client.get(f"{PRODUCTS}?tag=urgent").json()["results"][0]["tags"] == [
+        "client-a",
+        "urgent",
+    ]
+
+
+def test_a_collaborator_lists_only_the_products_given_to_them(
+    alice: User, erin: User, acme: Organization
+) -> None:
+    given = ProductFactory(organization=acme, name="given.ch")
+    ProductFactory(organization=acme, name="hidden.ch")
+    given.assignees.add(erin)
+
+    results = _client(erin, acme, "products-read").get(PRODUCTS).json()["results"]
+
+    assert [p["name"] for p in results] == ["given.ch"]
+
+
+def test_products_of_another_organization_never_appear(
+    alice: User, dave: User, acme: Organization
+) -> None:
+    keller = Organization.objects.get(slug="keller")
+    ProductFactory(organization=keller, name="keller.de")
+
+    assert _client(alice, acme).get(PRODUCTS).json()["count"] == 0
+
+
+def test_the_products_list_makes_the_same_queries_for_few_and_many(
+    alice: User, acme: Organization, django_assert_max_num_queries: Any
+) -> None:
+    tag = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
+    client = _client(alice, acme, "products-read")
+    tag.products.add(*ProductFactory.create_batch(2, organization=acme))
+    client.get(PRODUCTS)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{PRODUCTS}?tag=client-a")
+    tag.products.add(*ProductFactory.create_batch(40, organization=acme))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"{PRODUCTS}?tag=client-a")
