@@ -34,7 +34,7 @@ DEFAULTS = Choices(
 def choices_of(membership: Membership) -> Choices:
     """The member's choices (`billing_preference` select_related, or a query)."""
     try:
-        pref: NotificationPreference = membership.billing_preference  # type: ignore[attr-defined]
+        pref: NotificationPreference = membership.billing_preference
     except NotificationPreference.DoesNotExist:
         return DEFAULTS
     return Choices(
