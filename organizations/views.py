@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -163,10 +165,13 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
             1 for i in org.invitations.filter(accepted_at=None, revoked_at=None) if i.is_pending
         ),
     }
+    # Cards of the apps built on organizations (tags, ...), named in the settings: this app
+    # imports none of them.
+    panels = [import_string(path)(request, membership) for path in settings.DASHBOARD_PANELS]
     return render(
         request,
         "organizations/dashboard.html",
-        {"membership": membership, "org": org, "counts": counts},
+        {"membership": membership, "org": org, "counts": counts, "panels": panels},
     )
 
 

@@ -309,6 +309,9 @@ CREDENTIAL_INVENTORIES = [
     "tokens.inventory.ApiTokens",
     "security.inventory.RecentTwoFactorDevices",
 ]
+# Cards of the organization dashboard from the apps above `organizations` (each a function
+# (request, membership) -> {"template": ..., ...}).
+DASHBOARD_PANELS = ["tags.dashboard.products_by_tag"]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
