@@ -46,12 +46,13 @@ RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL placeholder
 
 
 def safe_next(request: HttpRequest, default: str = "home") -> str:
+    """`next` when it is an address on this site, else `default` (a URL name, a path or "")."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse(default)
+    return default if default == "" or default.startswith("/") else reverse(default)
 
 
 def wait_message(seconds: int) -> str:

@@ -312,6 +312,8 @@ CREDENTIAL_INVENTORIES = [
 # Cards of the organization dashboard from the apps above `organizations` (each a function
 # (request, membership) -> {"template": ..., ...}).
 DASHBOARD_PANELS = ["tags.dashboard.products_by_tag"]
+# Extra columns (with their filter) of the products list, from the apps above `billing`.
+PRODUCT_LIST_COLUMNS = ["tags.product_list.TagColumn"]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
