@@ -1,0 +1,59 @@
+"""The tag picker in a real browser: open it in place from the products list, create a tag with
+a colour, put an existing tag on another product with a tick, close it, and filter the list by
+the tag (a bookmarkable address); axe-core on the list with the picker open."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from organizations.models import Organization
+from tags.models import Tag
+from tests.browser.conftest import assert_accessible, label, sign_in
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_assign_and_filter_by_a_tag(page: Page, alice: User, acme: Organization) -> None:
+    first = ProductFactory(organization=acme, name="acme.ch")
+    second = ProductFactory(organization=acme, name="acme-shop.ch")
+    ProductFactory(organization=acme, name="old-brand.ch")
+    sign_in(page, alice)
+    page.goto("/orgs/acme/products/")
+
+    page.get_by_role("link", name="Tags of acme.ch").click()
+    picker = page.get_by_role("group", name="Tags of acme.ch")
+    expect(picker).to_be_visible()
+    search = picker.get_by_label(label("Find or create a tag"))
+    expect(search).to_be_focused()  # htmx has set the picker up (autofocus comes after)
+    search.press_sequentially("Urgent", delay=30)
+    picker.get_by_label("Red").check()
+    picker.get_by_role("button", name="Create “Urgent”").click()
+    expect(picker.get_by_role("status")).to_have_text("Tag “Urgent” created and added.")
+    expect(picker.get_by_role("checkbox", name="Urgent")).to_be_checked()
+    assert_accessible(page, "products list with the tag picker open", organization="Acme SA")
+    picker.get_by_role("link", name="Done").click()
+    expect(page.locator(f"#product-tags-{first.pk}")).to_contain_text("Urgent")
+
+    page.get_by_role("link", name="Tags of acme-shop.ch").click()
+    other = page.get_by_role("group", name="Tags of acme-shop.ch")
+    other.get_by_role("checkbox", name="Urgent").check()
+    expect(other.get_by_role("status")).to_have_text("“Urgent” added")
+    other.get_by_role("link", name="Done").click()
+    expect(page.locator(f"#product-tags-{second.pk}")).to_contain_text("Urgent")
+
+    page.reload()  # the filter lists the tags that existed when the page was loaded
+    page.get_by_role("group", name="Tags (products with every tag ticked)").get_by_role(
+        "checkbox", name="Urgent"
+    ).check()
+    page.get_by_role("button", name="Show products").click()
+    expect(page).to_have_url("/orgs/acme/products/?q=&kind=&expiring=&auto_renew=&tag=urgent")
+    table = page.get_by_role("table")
+    expect(table.get_by_role("link", name="acme.ch", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="acme-shop.ch", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="old-brand.ch", exact=True)).to_have_count(0)
+    tag = Tag.objects.get()
+    assert (tag.name, tag.colour) == ("Urgent", "#b3261e")
+    assert set(tag.products.values_list("name", flat=True)) == {"acme.ch", "acme-shop.ch"}
