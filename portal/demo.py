@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django_otp.oath import TOTP
 
 from accounts.models import User
@@ -33,6 +34,7 @@ from organizations.support import ensure_support_group
 from security import kauth
 from security.app_passwords import do_create_app_password
 from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
+from tags.models import Tag, name_key
 from tokens.models import ApiToken
 from tokens.services import do_create_token
 
@@ -107,7 +109,23 @@ def seed() -> bool:
     _give_kauth(users["alice"])
     _give_credentials(users["alice"], acme)
     _give_products(acme, carol_org, users["alice"], support)
+    _give_tags(acme)
     return True
+
+
+def _give_tags(acme: Organization) -> None:
+    """A few tags on Acme's products (and one not used yet, for the management page)."""
+    products = {p.name: p for p in Product.objects.filter(organization=acme)}
+    for name, colour, tagged in [
+        ("Website", "#0b5cad", ["acme.ch", "Web hosting acme.ch"]),
+        ("Client: Bianchi", "#6b3fa0", ["bianchi-photo.ch"]),
+        ("Renew first", "#f2c12e", ["acme.ch"]),
+        ("Archive", "#3d4f5c", []),
+    ]:
+        tag = Tag.objects.create(
+            organization=acme, name=name, key=name_key(name), slug=slugify(name), colour=colour
+        )
+        tag.products.add(*(products[n] for n in tagged))
 
 
 def _give_products(acme: Organization, partner: Organization, alice: User, staff: User) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.models import BillingAccount, Invoice, Product
 from portal import demo
+from tags.models import Tag
 from tokens.models import ApiToken
 
 
@@ -39,3 +40,15 @@ def test_acme_products_show_who_owns_and_who_pays(db: Any, settings: Any, tmp_pa
     }
     assert Invoice.objects.filter(organization__slug="acme").count() == 2
     assert BillingAccount.objects.get(organization__slug="acme").balance > 0
+
+
+def test_acme_has_a_few_tags_on_its_products(db: Any, settings: Any, tmp_path: Any) -> None:
+    settings.DATA_DIR = tmp_path
+    demo.seed()
+
+    tags = {t.name: t for t in Tag.objects.filter(organization__slug="acme")}
+    assert set(tags["Website"].products.values_list("name", flat=True)) == {
+        "acme.ch",
+        "Web hosting acme.ch",
+    }
+    assert not tags["Archive"].products.exists()
