@@ -1,6 +1,7 @@
 """Schemathesis reads the OpenAPI schema that /api/schema/ serves and sends what it describes —
 valid and invalid bodies, odd path parameters, strange query strings — to every operation of the
-portal's WSGI application, with a valid Newsletter token: no answer may be a server error."""
+portal's WSGI application, with a valid token of the application each operation belongs to: no
+answer may be a server error."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from schemathesis.checks import not_a_server_error
 from accounts.models import User
 from organizations.models import Organization
 from portal.wsgi import application
+from tags.services import do_create_tag
+from tests.conftest import membership
+from tests.factories import ProductFactory
 from tokens.models import MailingList
 from tokens.services import do_create_token
 
@@ -36,12 +40,18 @@ schema.app = application
 
 
 @pytest.fixture
-def newsletter_token(alice: User, acme: Organization) -> str:
+def tokens(alice: User, acme: Organization) -> dict[str, str]:
+    """A token of the right application for each part of the API, and something to find."""
     MailingList.objects.create(organization=acme, name="Customers")
-    _token, secret = do_create_token(
-        alice, organization=acme, name="fuzz", scope="newsletter", expires_at=None, actor=alice
+    do_create_tag(membership(alice, acme), "Client A", "#0b5cad", actor=alice).products.add(
+        ProductFactory(organization=acme)
     )
-    return secret
+    return {
+        scope: do_create_token(
+            alice, organization=acme, name=scope, scope=scope, expires_at=None, actor=alice
+        )[1]
+        for scope in ("newsletter", "products")
+    }
 
 
 @pytest.fixture
@@ -71,8 +81,11 @@ def test_the_fuzzed_schema_is_the_served_one(db: Any) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 def test_no_operation_answers_with_a_server_error(
-    case: Any, newsletter_token: str, keep_connection_open: None
+    case: Any, tokens: dict[str, str], keep_connection_open: None
 ) -> None:
+    scope = (
+        "products" if case.path.startswith(("/api/v1/tags", "/api/v1/products")) else "newsletter"
+    )
     case.call_and_validate(
-        headers={"Authorization": f"Bearer {newsletter_token}"}, checks=[not_a_server_error]
+        headers={"Authorization": f"Bearer {tokens[scope]}"}, checks=[not_a_server_error]
     )
