@@ -167,3 +167,31 @@ class Invitation(models.Model):
         """Whether `user` is the person invited: the same address, whatever its case."""
         email = getattr(user, "email", "") or ""
         return bool(email) and email.strip().lower() == self.email.strip().lower()
+
+
+class PartnerProfile(models.Model):
+    """An organization in the partner programme (granted by staff in the admin): what customers
+    and the offer-request matching know about it. Its subscriptions to request categories live in
+    `offers` (the app that owns offer requests)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="partner_profile"
+    )
+    public_name = models.CharField(_("public name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    # Region and language codes of `offers.categories.REGIONS` / `LANGUAGES`.
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    is_active = models.BooleanField(
+        _("partner status granted"),
+        default=True,
+        help_text=_("Only staff grant or withdraw it. An inactive partner sees no offer request."),
+    )
+    created_at = models.DateTimeField(_("partner since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partner profile")
+        verbose_name_plural = _("partner profiles")
+
+    def __str__(self) -> str:
+        return self.public_name
