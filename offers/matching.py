@@ -13,7 +13,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from offers.models import OfferRequest
+from offers.models import OfferRequest, PartnerSubscription
 from organizations.models import PartnerProfile
 
 
@@ -47,7 +47,9 @@ def requests_for(partner: PartnerProfile, today: date | None = None) -> QuerySet
     """The valid requests this partner sees (none when its status is not active)."""
     if not partner.is_active:
         return OfferRequest.objects.none()
-    categories = list(partner.subscriptions.values_list("category", flat=True))
+    categories = list(
+        PartnerSubscription.objects.filter(partner=partner).values_list("category", flat=True)
+    )
     requests = valid_requests(today).filter(category__in=categories)
     requests = requests.exclude(organization_id=partner.organization_id)
     if partner.regions:

@@ -35,3 +35,12 @@ def ensure_support_group(**kwargs: Any) -> Group:
     ]
     group.permissions.add(*[p for p in wanted if p is not None])
     return group
+
+
+def grant_to_support(app_label: str, codenames: list[str]) -> None:
+    """Add an app's permissions to the support group (apps above this one call it from their
+    post_migrate handler, so this app names none of them)."""
+    create_permissions(apps.get_app_config(app_label), verbosity=0)
+    ensure_support_group().permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    )
