@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("security.urls")),
     path("", include("billing.urls")),
     path("", include("tags.urls")),
+    path("", include("offers.urls")),
+    path("", include("offers.partner_urls")),
     path("security/compromised/", include("accounts.compromised_urls")),
     path("security/", include("security.review_urls")),
     path("tokens/", include("tokens.urls")),

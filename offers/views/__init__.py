@@ -1,0 +1,1 @@
+"""Offer-request pages: `customer` (an organization posting requests), `partner` (the partner interface)."""
