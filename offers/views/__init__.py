@@ -1,1 +1,2 @@
-"""Offer-request pages: `customer` (an organization posting requests), `partner` (the partner interface)."""
+"""Offer-request pages: `customer` (an organization posting requests) and `partner` (the
+partner interface)."""
