@@ -13,6 +13,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory
 
 from accounts.models import User
+from billing.apps import SUPPORT_PERMISSIONS as BILLING_SUPPORT_PERMISSIONS
 from organizations.models import Membership, Organization
 from organizations.support import SUPPORT_GROUP, SUPPORT_PERMISSIONS
 from portal.models import AuditEvent
@@ -205,8 +206,13 @@ def test_support_group_has_exactly_listed_permissions(db: Any) -> None:
 
     granted = set(group.permissions.values_list("content_type__app_label", "codename"))
 
-    # The security app adds the review of identity documents (security/apps.py).
-    expected = set(SUPPORT_PERMISSIONS) | set(REVIEWER_PERMISSIONS)
+    # The security app adds the review of identity documents (security/apps.py), billing its own
+    # (billing/apps.py).
+    expected = (
+        set(SUPPORT_PERMISSIONS)
+        | set(REVIEWER_PERMISSIONS)
+        | {("billing", code) for code in BILLING_SUPPORT_PERMISSIONS}
+    )
     assert granted == expected
     assert len(expected) == Permission.objects.filter(group=group).count()
 
