@@ -66,6 +66,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "tag.updated": _("Tag renamed or recoloured"),
     "tag.deleted": _("Tag deleted"),
     "tag.merged": _("Tag merged into another"),
+    "offer_request.posted": _("Offer request posted"),
+    "offer_request.cancelled": _("Offer request cancelled"),
+    "offer_request.closed": _("Offer request closed"),
+    "offer_request.deleted": _("Offer request deleted"),
+    "offer_request.proposal_chosen": _("Proposal chosen, offer request closed"),
+    "offer_request.expired": _("Offer request expired"),
+    "offer_request.hidden": _("Offer request hidden by support"),
 }
 
 

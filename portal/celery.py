@@ -25,4 +25,5 @@ app.conf.beat_schedule = {
         "schedule": 24 * 3600.0,
     },
     "billing-sweep": {"task": "billing.run_billing_sweep", "schedule": 3600.0},
+    "offers-expire-requests": {"task": "offers.expire_requests", "schedule": 3600.0},
 }

@@ -372,6 +372,8 @@ RATE_LIMITS = {
     # per account from anywhere (looser, so a stranger cannot stop the owner's mail for long).
     "app-password-check": (20, 10 * 60),
     "app-password-account": (200, 60 * 60),
+    # Offer requests posted per person (on top of at most 3 open per organization).
+    "offer-post": (5, 24 * 60 * 60),
     "revoke-leaked": (30, 60 * 60),
     "invite": (30, 60 * 60),
 }
