@@ -29,7 +29,9 @@ from billing.models import (
     Product,
     ProductKind,
 )
-from organizations.models import Membership, Organization, Role
+from offers.models import OfferRequest, PartnerSubscription
+from offers.services import do_post_request
+from organizations.models import Membership, Organization, PartnerProfile, Role
 from organizations.support import ensure_support_group
 from security import kauth
 from security.app_passwords import do_create_app_password
@@ -45,7 +47,12 @@ DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEMO_LOGINS = [
     ("alice@example.com", "Alice", "Rossi", "legal representative of Acme SA (2FA: kAuth)"),
     ("bob@example.com", "Bob", "Meier", "administrator of Acme SA"),
-    ("carol@example.com", "Carol", "Dubois", "legal representative of Studio Carol (partner)"),
+    (
+        "carol@example.com",
+        "Carol",
+        "Dubois",
+        "legal representative of Studio Carol (a partner: /partners/offers/)",
+    ),
     ("dave@example.com", "Dave", "Keller", "an outsider with his own organization"),
     ("support@example.com", "Sam", "Support", "support staff, /admin/ (2FA: demo-code)"),
 ]
@@ -110,7 +117,68 @@ def seed() -> bool:
     _give_credentials(users["alice"], acme)
     _give_products(acme, carol_org, users["alice"], support)
     _give_tags(acme)
+    _give_offer_requests(acme, carol_org, users["alice"])
     return True
+
+
+def _give_offer_requests(acme: Organization, partner: Organization, alice: User) -> None:
+    """Studio Carol is a partner subscribed to website creation and migration; Acme has two open
+    requests (the partner received their excerpts: see the outbox page) and an expired one."""
+    profile = PartnerProfile.objects.create(
+        organization=partner,
+        public_name="Studio Carol",
+        description="Websites and migrations for small businesses in Romandy.",
+        regions=["ch-fr"],
+        languages=["fr", "en"],
+    )
+    for category in ("website", "migration"):
+        PartnerSubscription.objects.create(partner=profile, category=category)
+    membership = Membership.objects.get(organization=acme, user=alice)
+    contact = {
+        "language": "en",
+        "region": "ch-fr",
+        "contact_name": "Alice Rossi",
+        "contact_email": "alice@example.com",
+        "contact_phone": "+41 21 555 01 01",
+    }
+    do_post_request(
+        membership,
+        {
+            **contact,
+            "title": "New website for Acme",
+            "description": "Our site is ten years old. We want a new one in French and English, "
+            "with a contact form and a news section we can update ourselves.",
+            "category": "website",
+            "budget": "5k-20k",
+        },
+        actor=alice,
+    )
+    do_post_request(
+        membership,
+        {
+            **contact,
+            "title": "Move our mail and sites to the portal",
+            "description": "Three domains, twelve mailboxes and a WordPress site to migrate "
+            "from another host without losing mail.",
+            "category": "migration",
+            "budget": "1k-5k",
+        },
+        actor=alice,
+    )
+    today = timezone.localdate()
+    OfferRequest.objects.create(
+        organization=acme,
+        created_by=alice,
+        title="Logo redesign",
+        description="A fresh logo for our tenth anniversary.",
+        category="consulting",
+        budget="lt-1k",
+        valid_until=today - timedelta(days=5),
+        status=OfferRequest.Status.EXPIRED,
+        ended_at=timezone.now() - timedelta(days=4),
+        created_at=timezone.now() - timedelta(days=35),
+        **contact,
+    )
 
 
 def _give_tags(acme: Organization) -> None:

@@ -8,7 +8,11 @@ from typing import Any
 from django.utils import timezone
 
 from billing.models import BillingAccount, Invoice, Product
+from offers.matching import requests_for
+from offers.models import OfferRequest
+from organizations.models import PartnerProfile
 from portal import demo
+from portal.models import Notification
 from tags.models import Tag
 from tokens.models import ApiToken
 
@@ -52,3 +56,19 @@ def test_acme_has_a_few_tags_on_its_products(db: Any, settings: Any, tmp_path: A
         "Web hosting acme.ch",
     }
     assert not tags["Archive"].products.exists()
+
+
+def test_studio_carol_is_a_partner_that_sees_acmes_open_requests(
+    db: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.DATA_DIR = tmp_path
+    demo.seed()
+
+    carol = PartnerProfile.objects.get(organization__slug="studio-carol")
+    seen = set(requests_for(carol).values_list("title", flat=True))
+    assert seen == {"New website for Acme", "Move our mail and sites to the portal"}
+    assert OfferRequest.objects.filter(status=OfferRequest.Status.EXPIRED).count() == 1
+    assert (
+        Notification.objects.filter(kind="offer_request_excerpt", to="carol@example.com").count()
+        == 2
+    )
