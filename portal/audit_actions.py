@@ -73,6 +73,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "offer_request.proposal_chosen": _("Proposal chosen, offer request closed"),
     "offer_request.expired": _("Offer request expired"),
     "offer_request.hidden": _("Offer request hidden by support"),
+    "offer_request.proposal_sent": _("Proposal sent to an offer request"),
+    "offer_request.reported": _("Offer request reported"),
+    "offer_request.report_resolved": _("Report on an offer request resolved"),
+    "partner.settings_updated": _("Partner settings changed"),
+    "partner.status_granted": _("Partner status granted"),
+    "partner.status_withdrawn": _("Partner status withdrawn"),
 }
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("tokens/", include("tokens.urls")),
     path("api/v1/", include("tokens.api.urls")),
     path("api/v1/", include("tags.api.urls")),
+    path("api/v1/", include("offers.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

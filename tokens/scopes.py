@@ -28,6 +28,7 @@ SCOPES: dict[str, Scope] = {
         Scope("kdrive", _("kDrive")),
         Scope("products", _("Products and tags")),
         Scope("products-read", _("Products and tags (read-only)"), read_only=True),
+        Scope("offers", _("Offer requests (partners)"), read_only=True),
     ]
 }
 

@@ -248,6 +248,8 @@ def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "offers/cancel_request.html",
             {"offer": offer, "shown_status": services.effective_status(offer)},
         )
-    # The token is the authority to cancel: keep it out of Referer headers.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is the authority to cancel: keep it out of Referer headers to other sites.
+    # ("no-referrer" would make the browser send `Origin: null` with the form, which Django's
+    # CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -70,7 +70,7 @@ def test_cancel_link_get_shows_one_button_and_changes_nothing(offer: OfferReques
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.OPEN
     assert cancelled_events() == 0
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_cancel_link_post_cancels_at_once_without_signing_in(

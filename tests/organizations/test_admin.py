@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 
 from accounts.models import User
 from billing.apps import SUPPORT_PERMISSIONS as BILLING_SUPPORT_PERMISSIONS
+from offers.apps import SUPPORT_PERMISSIONS as OFFERS_SUPPORT_PERMISSIONS
 from organizations.models import Membership, Organization
 from organizations.support import SUPPORT_GROUP, SUPPORT_PERMISSIONS
 from portal.models import AuditEvent
@@ -212,6 +213,7 @@ def test_support_group_has_exactly_listed_permissions(db: Any) -> None:
         set(SUPPORT_PERMISSIONS)
         | set(REVIEWER_PERMISSIONS)
         | {("billing", code) for code in BILLING_SUPPORT_PERMISSIONS}
+        | {("offers", code) for code in OFFERS_SUPPORT_PERMISSIONS}
     )
     assert granted == expected
     assert len(expected) == Permission.objects.filter(group=group).count()

@@ -1,0 +1,74 @@
+"""What the partner API says of an offer request. The contact details are there only while the
+request is valid; afterwards `contact` and `description` are null and `valid` is false, so a
+program keeps no more than a person sees on the "no longer valid" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from offers.categories import BUDGETS, CATEGORIES, LANGUAGES, REGIONS
+from offers.models import OfferRequest
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField(source="contact_name")
+    email = serializers.EmailField(source="contact_email")
+    phone = serializers.CharField(source="contact_phone")
+    organization = serializers.CharField(source="organization.name")
+
+
+class PartnerOfferSerializer(serializers.ModelSerializer):
+    valid = serializers.SerializerMethodField()
+    proposal_sent = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OfferRequest
+        fields = [
+            "id",
+            "title",
+            "category",
+            "budget",
+            "deadline",
+            "region",
+            "language",
+            "created_at",
+            "valid_until",
+            "valid",
+            "proposal_sent",
+            "description",
+            "contact",
+        ]
+        read_only_fields = fields
+
+    def get_valid(self, offer: OfferRequest) -> bool:
+        return offer.is_valid()
+
+    def get_proposal_sent(self, offer: OfferRequest) -> bool:
+        return bool(getattr(offer, "proposed", False))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_description(self, offer: OfferRequest) -> str | None:
+        return offer.description if offer.is_valid() else None
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_contact(self, offer: OfferRequest) -> dict[str, Any] | None:
+        if not offer.contact_visible_to_partners:
+            return None
+        return dict(ContactSerializer(offer).data)
+
+
+class OfferFilterSerializer(serializers.Serializer):
+    """The query parameters of the list; an unknown value is a 400, not an empty list."""
+
+    category = serializers.ChoiceField(choices=CATEGORIES, required=False)
+    region = serializers.ChoiceField(choices=REGIONS, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    budget = serializers.ChoiceField(choices=BUDGETS, required=False)
+    ordering = serializers.ChoiceField(
+        choices=[("newest", "newest"), ("deadline", "deadline")], required=False
+    )
