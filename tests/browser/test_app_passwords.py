@@ -133,7 +133,9 @@ def _generate(page: Page) -> None:
 def _submit_empty(page: Page) -> None:
     page.get_by_label(label("Name")).fill("")
     page.get_by_role("button", name="Generate an application password").click()
-    expect(page.get_by_text("This field is required.")).to_be_visible()
+    # In the summary at the top (a link to the field) and next to the field itself.
+    expect(page.get_by_role("link", name="Name: This field is required.")).to_be_visible()
+    expect(page.locator("#id_name_error")).to_contain_text("This field is required.")
 
 
 def _revoke_all(page: Page) -> None:
