@@ -8,6 +8,7 @@ do not edit what a customer or a partner wrote.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from offers import proposals
+from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import PartnerProfile
 
@@ -24,16 +25,7 @@ from organizations.models import PartnerProfile
 REQUEST_FIELDS = (
     "organization",
     "created_by",
-    "title",
-    "description",
-    "category",
-    "budget",
-    "deadline",
-    "region",
-    "language",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
+    *services.REQUEST_FIELDS,
     "valid_until",
     "status",
     "hidden_at",
@@ -163,10 +155,10 @@ class ProposalInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-@admin.action(description=_("Hide from partners"), permissions=["change"])
-def hide_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OfferRequest]) -> None:
+def _hide(modeladmin: Any, request: HttpRequest, offers: Iterable[OfferRequest]) -> None:
+    """Hide each request not hidden yet (the service also resolves its reports) and say how many."""
     hidden = 0
-    for offer in queryset:
+    for offer in offers:
         if offer.hidden_at is None:
             proposals.do_hide_request(offer, actor=request.user)  # type: ignore[arg-type]
             hidden += 1
@@ -179,6 +171,11 @@ def hide_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Offe
         )
         % {"n": hidden},
     )
+
+
+@admin.action(description=_("Hide from partners"), permissions=["change"])
+def hide_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OfferRequest]) -> None:
+    _hide(modeladmin, request, queryset)
 
 
 @admin.action(description=_("Close"), permissions=["change"])
@@ -263,20 +260,7 @@ class OfferRequestAdmin(admin.ModelAdmin):
 def hide_reported_requests(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[Report]
 ) -> None:
-    offers = OfferRequest.objects.filter(pk__in=queryset.values("request_id"), hidden_at=None)
-    hidden = 0
-    for offer in offers:
-        proposals.do_hide_request(offer, actor=request.user)  # type: ignore[arg-type]
-        hidden += 1
-    modeladmin.message_user(
-        request,
-        ngettext(
-            "%(n)d request is hidden from the partners.",
-            "%(n)d requests are hidden from the partners.",
-            hidden,
-        )
-        % {"n": hidden},
-    )
+    _hide(modeladmin, request, OfferRequest.objects.filter(pk__in=queryset.values("request_id")))
 
 
 @admin.action(description=_("Mark as resolved (keep the requests)"), permissions=["change"])
