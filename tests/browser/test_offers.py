@@ -3,8 +3,8 @@ a partner) opens the link of the excerpt email, sees the contact details and sen
 alice cancels from the link of her confirmation email; carol no longer sees the contact details.
 axe-core and the frame of UI.md on the partner pages.
 
-The emails are read from the outbox table, as the demo's outbox page (DEBUG only, off in tests)
-shows them, and their links are opened as a person would."""
+The journey reads the emails on the demo's outbox page (/dev/outbox/, DEBUG only: the test turns
+DEBUG on and serves the URLs a DEBUG process has) and follows their links as a person would."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ import re
 from typing import Any
 
 import pytest
+from django.urls import path
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization
+from portal import views as portal_views
 from portal.models import Notification
+from portal.urls import urlpatterns as portal_urlpatterns
 from tests.browser.conftest import NewContext, assert_accessible, label, sign_in
 from tests.offers.test_proposals import make_offer, make_partner
 
@@ -52,6 +55,19 @@ def _post_request(page: Page) -> None:
     page.wait_for_url(re.compile(r"/orgs/acme/offers/\d+/$"))
 
 
+# The portal's URLs as a DEBUG process has them, with the outbox page.
+urlpatterns = [*portal_urlpatterns, path("dev/outbox/", portal_views.outbox, name="outbox")]
+
+
+def _open_from_the_outbox(page: Page, *, subject: str, link: str) -> None:
+    """On the outbox page, open the link (containing `link`) of the email `subject`."""
+    page.goto("/dev/outbox/")
+    email = page.get_by_role("article").filter(
+        has=page.get_by_role("heading", name=subject, exact=True)
+    )
+    email.locator(f'a[href*="{link}"]').first.click()
+
+
 def _email_link(*, to: str, subject: str, link: str) -> str:
     """The link (matching `link`) of the email `subject` sent to `to`."""
     email = Notification.objects.get(to=to, subject=subject)
@@ -60,9 +76,11 @@ def _email_link(*, to: str, subject: str, link: str) -> str:
     return match.group(0)
 
 
+@pytest.mark.urls("tests.browser.test_offers")
 def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
-    new_context: NewContext, alice: User, acme: Organization, partner_carol: User
+    new_context: NewContext, alice: User, acme: Organization, partner_carol: User, settings: Any
 ) -> None:
+    settings.DEBUG = True  # the outbox page
     alice_page = new_context().new_page()
     sign_in(alice_page, alice)
     _post_request(alice_page)
@@ -74,10 +92,8 @@ def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     for value in (CONTACT_EMAIL, CONTACT_PHONE, CONTACT_NAME):
         assert value not in excerpt.body_text
         assert value not in excerpt.body_html
-    carol_page.goto(
-        _email_link(
-            to="carol@example.com", subject=f"New offer request: {TITLE}", link="/partners/offers/"
-        )
+    _open_from_the_outbox(
+        carol_page, subject=f"New offer request: {TITLE}", link="/partners/offers/"
     )
     expect(carol_page.get_by_role("heading", level=1)).to_have_text(TITLE)
     contacts = carol_page.get_by_role("region", name="Contact details of the customer")
@@ -101,12 +117,8 @@ def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     expect(alice_page.get_by_role("heading", name="1 proposal")).to_be_visible()
     expect(alice_page.get_by_text("We build it in three weeks, with the map.")).to_be_visible()
 
-    alice_page.goto(
-        _email_link(
-            to=CONTACT_EMAIL,
-            subject=f"Your offer request “{TITLE}” is posted",
-            link="/offers/cancel/",
-        )
+    _open_from_the_outbox(
+        alice_page, subject=f"Your offer request “{TITLE}” is posted", link="/offers/cancel/"
     )
     expect(alice_page.get_by_role("heading", level=1)).to_have_text("Cancel your offer request")
     assert OfferRequest.objects.get(pk=offer.pk).status == OfferRequest.Status.OPEN  # GET: nothing
