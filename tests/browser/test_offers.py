@@ -68,14 +68,6 @@ def _open_from_the_outbox(page: Page, *, subject: str, link: str) -> None:
     email.locator(f'a[href*="{link}"]').first.click()
 
 
-def _email_link(*, to: str, subject: str, link: str) -> str:
-    """The link (matching `link`) of the email `subject` sent to `to`."""
-    email = Notification.objects.get(to=to, subject=subject)
-    match = re.search(rf"https?://\S+{link}\S*", email.body_text)
-    assert match, email.body_text
-    return match.group(0)
-
-
 @pytest.mark.urls("tests.browser.test_offers")
 def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     new_context: NewContext, alice: User, acme: Organization, partner_carol: User, settings: Any
