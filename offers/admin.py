@@ -181,7 +181,7 @@ def hide_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Offe
 @admin.action(description=_("Close"), permissions=["change"])
 def close_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OfferRequest]) -> None:
     closed = sum(
-        proposals.do_close_request_as_staff(offer, actor=request.user)  # type: ignore[arg-type]
+        services.do_close_request(offer, actor=request.user, by_staff=True)  # type: ignore[arg-type]
         for offer in queryset
     )
     modeladmin.message_user(

@@ -282,29 +282,6 @@ def do_hide_request(offer: OfferRequest, *, actor: User) -> None:
         )
 
 
-def do_close_request_as_staff(offer: OfferRequest, *, actor: User) -> bool:
-    """Staff moderation: close a request for the customer (`services.do_close_request` is for the
-    customer's own members). The same single conditional UPDATE on an open, unexpired request, so
-    it races a cancellation or the expiry safely; False when it had ended already."""
-    with transaction.atomic():
-        now = timezone.now()
-        closed = OfferRequest.objects.filter(
-            pk=offer.pk,
-            status=OfferRequest.Status.OPEN,
-            valid_until__gte=timezone.localdate(now),
-        ).update(status=OfferRequest.Status.CLOSED, ended_at=now)
-        if not closed:
-            return False
-        record_event(
-            "offer_request.closed",
-            actor=actor,
-            target=offer,
-            organization_id=offer.organization_id,
-            data={"by": "staff"},
-        )
-    return True
-
-
 def do_resolve_reports(reports: QuerySet[Report], *, actor: User) -> int:
     """Staff looked at these reports and keep the requests: mark them resolved. Returns how many
     were still open."""

@@ -366,9 +366,11 @@ def do_cancel_request(offer: OfferRequest, *, actor: User | None = None) -> bool
     return True
 
 
-def do_close_request(offer: OfferRequest, *, actor: User) -> bool:
-    """Close a request "once you have found a solution". False when it was not open any more."""
-    _require_manager(offer, actor)
+def do_close_request(offer: OfferRequest, *, actor: User, by_staff: bool = False) -> bool:
+    """Close a request "once you have found a solution" — or, `by_staff`, as moderation from the
+    admin (whose permissions already checked the staff member). False when it had ended."""
+    if not by_staff:
+        _require_manager(offer, actor)
     with transaction.atomic():
         if not _end(offer, Status.CLOSED):
             return False
@@ -377,6 +379,7 @@ def do_close_request(offer: OfferRequest, *, actor: User) -> bool:
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
+            data={"by": "staff"} if by_staff else None,
         )
     return True
 

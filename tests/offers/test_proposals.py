@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import User
-from offers import proposals
+from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import Organization, PartnerProfile, Role
 from portal.models import AuditEvent, Notification
@@ -320,8 +320,8 @@ def test_hide_request_ends_it_for_partners_and_resolves_its_reports(
 
 
 def test_close_request_as_staff_once(offer: OfferRequest, staff: User) -> None:
-    assert proposals.do_close_request_as_staff(offer, actor=staff) is True
-    assert proposals.do_close_request_as_staff(offer, actor=staff) is False
+    assert services.do_close_request(offer, actor=staff, by_staff=True) is True
+    assert services.do_close_request(offer, actor=staff, by_staff=True) is False
 
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.CLOSED
@@ -334,7 +334,7 @@ def test_close_request_as_staff_leaves_a_cancelled_request_cancelled(
 ) -> None:
     end(offer, "cancelled")
 
-    assert proposals.do_close_request_as_staff(offer, actor=staff) is False
+    assert services.do_close_request(offer, actor=staff, by_staff=True) is False
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.CANCELLED
 
