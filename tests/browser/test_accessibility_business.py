@@ -112,8 +112,10 @@ def story(
     """Acme's products (its own domain; a domain owned by a photographer and paid by Studio
     Carol), a balance, an invoice, a tag, and an offer request with Studio Carol's proposal."""
     today = timezone.localdate()
-    own = ProductFactory(organization=acme, name="acme.ch", expires_on=today + timedelta(10))
-    theirs = ProductFactory(
+    own: Product = ProductFactory.create(
+        organization=acme, name="acme.ch", expires_on=today + timedelta(10)
+    )
+    theirs: Product = ProductFactory.create(
         organization=acme,
         name="bianchi-photo.ch",
         owner=ContactFactory(organization=acme, name="Marco Bianchi"),
