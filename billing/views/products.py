@@ -75,6 +75,12 @@ def _can_verify(membership: Membership) -> bool:
 # --- Products -----------------------------------------------------------------------------------
 
 
+def _columns(request: HttpRequest, membership: Membership) -> list[Any]:
+    """The products list's columns from the apps built on billing (the tags), named in the
+    settings: billing imports none of them."""
+    return [import_string(path)(request, membership) for path in settings.PRODUCT_LIST_COLUMNS]
+
+
 @org_member_required
 def product_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
@@ -92,8 +98,7 @@ def product_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         products = products.expiring_between(today, today + timedelta(days=EXPIRING_SOON_DAYS))
     if "auto_renew" in filters:
         products = products.filter(auto_renew=filters["auto_renew"] == "on")
-    # Columns of the apps built on billing (the tags), named in the settings.
-    columns = [import_string(path)(request, membership) for path in settings.PRODUCT_LIST_COLUMNS]
+    columns = _columns(request, membership)
     for column in columns:
         products = column.prefetch(column.filter(products))
     filtered = bool(filters) or any(column.is_filtering for column in columns)
@@ -137,6 +142,8 @@ def product_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             "days_ago": -days,
             "assignees": assignees,
             "can_verify": _can_verify(membership),
+            # The list's extra columns (the tags) show on the product page too.
+            "columns": _columns(request, membership),
         },
     )
 

@@ -217,3 +217,14 @@ def test_without_javascript_a_post_redirects_back_to_the_picker(
     assert response.status_code == 302
     assert response["Location"] == _picker(domain)
     assert domain.tags.count() == 1
+
+
+def test_the_product_page_shows_its_tags_with_the_picker(
+    as_alice: Client, domain: Product, client_a: Tag
+) -> None:
+    client_a.products.add(domain)
+
+    page = text(as_alice.get(reverse("billing:product-detail", args=["acme", domain.pk])))
+
+    assert "Tag Client A" in page
+    assert "Tags of acme.ch" in page
