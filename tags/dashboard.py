@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from billing.models import Product
@@ -23,7 +24,7 @@ def products_by_tag(request: HttpRequest, membership: Membership) -> dict[str, A
         Tag.products.through.objects.filter(
             tag__organization_id=membership.organization_id, product__in=visible
         )
-        .order_by("product__name", "product_id")
+        .order_by(Lower("product__name"), "product_id")
         .values_list("tag_id", "product_id", "product__name")
     )
     products: dict[int, list[tuple[int, str]]] = defaultdict(list)
