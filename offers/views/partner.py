@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -204,58 +204,80 @@ def offer_detail(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpRespon
     return _render_offer(request, seat, offer)
 
 
-@never_cache
-@partner_member_required
-def offer_propose(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
+def _send_on_valid_offer(
+    request: HttpRequest,
+    seat: PartnerSeat,
+    pk: int,
+    *,
+    form_class: type[ProposalForm | ReportForm],
+    prefix: str,
+    ended: str,
+    send: Callable[[OfferRequest, dict[str, Any]], object],
+    refused: type[ValidationError],
+    sent: str,
+) -> HttpResponse:
+    """What proposing and reporting share: POST only, only while the request is valid (else
+    `ended` is said), the form's errors shown on the request page, then the service `send`,
+    whose refusal (`refused`) or success (`sent`) is said on the request page."""
     offer = _offer_or_404(seat, pk)
     detail_url = seat.url("offer-detail", offer.pk)
     if request.method != "POST":
         return redirect(detail_url)
     if not offer.is_valid():
-        messages.error(request, _("This request is no longer valid: your proposal was not sent."))
+        messages.error(request, ended)
         return redirect(detail_url)
-    form = ProposalForm(request.POST, prefix="proposal")
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
-        return _render_offer(request, seat, offer, proposal_form=form)
+        return _render_offer(request, seat, offer, **{f"{prefix}_form": form})  # type: ignore[arg-type]
     try:
-        proposals.do_send_proposal(
-            seat.partner,
-            offer,
-            form.cleaned_data,
-            actor=request.user,  # type: ignore[arg-type]
-        )
-    except proposals.ProposalRefused as exc:
+        send(offer, form.cleaned_data)
+    except refused as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, _("Your proposal is sent. The customer receives it by email."))
+        messages.success(request, sent)
     return redirect(detail_url)
+
+
+@never_cache
+@partner_member_required
+def offer_propose(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
+    return _send_on_valid_offer(
+        request,
+        seat,
+        pk,
+        form_class=ProposalForm,
+        prefix="proposal",
+        ended=_("This request is no longer valid: your proposal was not sent."),
+        send=lambda offer, data: proposals.do_send_proposal(
+            seat.partner,
+            offer,
+            data,
+            actor=request.user,  # type: ignore[arg-type]
+        ),
+        refused=proposals.ProposalRefused,
+        sent=_("Your proposal is sent. The customer receives it by email."),
+    )
 
 
 @never_cache
 @partner_member_required
 def offer_report(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
-    offer = _offer_or_404(seat, pk)
-    detail_url = seat.url("offer-detail", offer.pk)
-    if request.method != "POST":
-        return redirect(detail_url)
-    if not offer.is_valid():
-        messages.error(request, _("This request is no longer valid: there is nothing to report."))
-        return redirect(detail_url)
-    form = ReportForm(request.POST, prefix="report")
-    if not form.is_valid():
-        return _render_offer(request, seat, offer, report_form=form)
-    try:
-        proposals.do_report_request(
+    return _send_on_valid_offer(
+        request,
+        seat,
+        pk,
+        form_class=ReportForm,
+        prefix="report",
+        ended=_("This request is no longer valid: there is nothing to report."),
+        send=lambda offer, data: proposals.do_report_request(
             seat.partner,
             offer,
-            form.cleaned_data["reason"],
+            data["reason"],
             actor=request.user,  # type: ignore[arg-type]
-        )
-    except proposals.ReportRefused as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("Thank you: our staff will look at this request."))
-    return redirect(detail_url)
+        ),
+        refused=proposals.ReportRefused,
+        sent=_("Thank you: our staff will look at this request."),
+    )
 
 
 # --- Settings -----------------------------------------------------------------------------------
