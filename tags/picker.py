@@ -36,7 +36,8 @@ def _picker_context(membership: Membership, product: Product, query: str) -> dic
     tags = Tag.objects.filter(organization_id=membership.organization_id).order_by("name", "pk")
     if query:
         tags = tags.filter(name__icontains=query)
-    shown = list(tags[:MAX_SHOWN])
+    found = list(tags[: MAX_SHOWN + 1])
+    shown = found[:MAX_SHOWN]
     assigned = set(product.tags.values_list("pk", flat=True))
     exact = (
         query
@@ -50,7 +51,7 @@ def _picker_context(membership: Membership, product: Product, query: str) -> dic
         "product": product,
         "query": query,
         "shown": [(tag, tag.pk in assigned) for tag in shown],
-        "more": tags.count() > MAX_SHOWN if len(shown) == MAX_SHOWN else False,
+        "more": len(found) > MAX_SHOWN,
         "can_create": bool(query) and not exact and membership.can_manage_tags,
         "palette": colours.PALETTE,
         "default_colour": colours.DEFAULT_COLOUR,

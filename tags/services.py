@@ -4,8 +4,6 @@ product). Refusals are `ValidationError`s with a message for the person, or `Per
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -18,7 +16,8 @@ from tags import colours
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 
 
-def _require_manager(membership: Membership) -> None:
+def require_manager(membership: Membership) -> None:
+    """Refuse anyone who may not create or change tags (the pages also ask before a form)."""
     if not membership.can_manage_tags:
         raise PermissionDenied(
             _("Only legal representatives and administrators can create or change tags.")
@@ -79,7 +78,7 @@ def _unique_slug(organization_id: int, name: str, *, exclude: Tag | None = None)
 
 
 def do_create_tag(membership: Membership, name: str, colour: str, *, actor: object) -> Tag:
-    _require_manager(membership)
+    require_manager(membership)
     name = _checked_name(membership, name)
     colour = _checked_colour(colour)
     try:
@@ -108,7 +107,7 @@ def do_update_tag(
 ) -> Tag:
     """Rename and/or recolour; the slug follows the name, so bookmarked filters of the old name
     stop matching (the management page says so)."""
-    _require_manager(membership)
+    require_manager(membership)
     new_name = _checked_name(membership, name, exclude=tag)
     new_colour = _checked_colour(colour)
     if (new_name, new_colour) == (tag.name, tag.colour):
@@ -134,7 +133,7 @@ def do_update_tag(
 
 def do_delete_tag(membership: Membership, tag: Tag, *, actor: object) -> int:
     """Delete the tag; returns how many products lost it."""
-    _require_manager(membership)
+    require_manager(membership)
     with transaction.atomic():
         count = tag.products.count()
         record_event(
@@ -150,7 +149,7 @@ def do_delete_tag(membership: Membership, tag: Tag, *, actor: object) -> int:
 def do_merge_tags(membership: Membership, source: Tag, target: Tag, *, actor: object) -> int:
     """Put `target` on every product that has `source`, then delete `source`. Returns how many
     products gained `target`."""
-    _require_manager(membership)
+    require_manager(membership)
     if source.pk == target.pk or source.organization_id != target.organization_id:
         raise ValidationError({"target": _("Choose another tag of this organization.")})
     with transaction.atomic():
@@ -171,7 +170,11 @@ def do_merge_tags(membership: Membership, source: Tag, target: Tag, *, actor: ob
     return len(moving)
 
 
-def _visible_product(membership: Membership, product_id: int) -> Product:
+def _tag_and_product(membership: Membership, tag: Tag, product_id: int) -> Product:
+    """The product, when the tag is of the member's organization and the member may see the
+    product; otherwise "does not exist" (another organization's things are never revealed)."""
+    if tag.organization_id != membership.organization_id:
+        raise Tag.DoesNotExist
     product = Product.objects.for_member(membership).filter(pk=product_id).first()
     if product is None:
         raise Product.DoesNotExist
@@ -180,20 +183,12 @@ def _visible_product(membership: Membership, product_id: int) -> Product:
 
 def do_assign_tag(membership: Membership, tag: Tag, product_id: int) -> Product:
     """Anyone who can see the product may put an existing tag of its organization on it."""
-    if tag.organization_id != membership.organization_id:
-        raise Tag.DoesNotExist
-    product = _visible_product(membership, product_id)
+    product = _tag_and_product(membership, tag, product_id)
     tag.products.add(product)
     return product
 
 
 def do_unassign_tag(membership: Membership, tag: Tag, product_id: int) -> Product:
-    if tag.organization_id != membership.organization_id:
-        raise Tag.DoesNotExist
-    product = _visible_product(membership, product_id)
+    product = _tag_and_product(membership, tag, product_id)
     tag.products.remove(product)
     return product
-
-
-def tags_by_slugs(organization_id: int, slugs: Iterable[str]) -> list[Tag]:
-    return list(Tag.objects.filter(organization_id=organization_id, slug__in=list(slugs)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import Form
@@ -27,24 +27,25 @@ def _tag_of(membership: Membership, pk: int) -> Tag:
     return get_object_or_404(Tag, organization_id=membership.organization_id, pk=pk)
 
 
-def _require_manager(membership: Membership) -> None:
-    if not membership.can_manage_tags:
-        raise PermissionDenied(
-            _("Only legal representatives and administrators can create or change tags.")
-        )
-
-
 def _add_errors(form: Form, error: ValidationError) -> None:
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
 
 
-def _page(request: HttpRequest, membership: Membership, template: str, **context: Any) -> Any:
+def _page(
+    request: HttpRequest,
+    membership: Membership,
+    template: str,
+    *,
+    form: Form | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """An organization page; 400 when its form was sent with errors (the errors are shown)."""
     return render(
         request,
         template,
-        {"membership": membership, "org": membership.organization, **context},
-        status=400 if any(getattr(f, "errors", None) for f in context.values()) else 200,
+        {"membership": membership, "org": membership.organization, "form": form, **context},
+        status=400 if form is not None and form.errors else 200,
     )
 
 
@@ -63,7 +64,7 @@ def tag_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_member_required
 def tag_create(request: HttpRequest, membership: Membership) -> HttpResponse:
-    _require_manager(membership)
+    services.require_manager(membership)
     form = TagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +86,7 @@ def tag_create(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_member_required
 def tag_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     tag = _tag_of(membership, pk)
-    _require_manager(membership)
+    services.require_manager(membership)
     form = TagForm(request.POST or None, tag=tag)
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,7 +108,7 @@ def tag_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
 @org_member_required
 def tag_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     tag = _tag_of(membership, pk)
-    _require_manager(membership)
+    services.require_manager(membership)
     if request.method == "POST":
         count = services.do_delete_tag(membership, tag, actor=request.user)
         messages.success(
@@ -128,7 +129,7 @@ def tag_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
 @org_member_required
 def tag_merge(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     source = _tag_of(membership, pk)
-    _require_manager(membership)
+    services.require_manager(membership)
     form = MergeForm(request.POST or None, source=source)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
