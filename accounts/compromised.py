@@ -181,7 +181,7 @@ def password(request: HttpRequest) -> HttpResponse:
             )
             return redirect("compromised:inventory")
         elif "old_password" in form.errors:
-            ratelimit.hit("reauth", f"user:{user.pk}")
+            ratelimit.attempt("reauth", f"user:{user.pk}")
     return render(request, "accounts/compromised_password.html", {"form": form, **stepper(1)})
 
 

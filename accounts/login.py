@@ -82,7 +82,7 @@ def attempt_login(request: HttpRequest, email: str, password: str) -> LoginResul
             ("login-ip", ip),
             ("login-account", account),
         ]:
-            ratelimit.hit(limit, ident)
+            ratelimit.attempt(limit, ident)
         if known is not None:
             record_event("user.login_failed", actor=None, subject_user=User.objects.get(pk=known))
         return LoginResult()

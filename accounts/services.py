@@ -179,7 +179,7 @@ def do_request_password_reset(email: str, *, ip: str | None) -> None:
     user = User.objects.find_by_email(email)
     if user is None or not user.is_active or not user.has_usable_password():
         return
-    if not ratelimit.hit("password-reset", f"user:{user.pk}").allowed:
+    if not ratelimit.attempt("password-reset", f"user:{user.pk}").allowed:
         return
     with transaction.atomic():
         uid = urlsafe_base64_encode(str(user.pk).encode())

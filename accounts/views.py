@@ -119,7 +119,7 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.is_email_verified:
         messages.info(request, _("Your email address is already verified."))
-    elif ratelimit.hit("password-reset", f"verify:{user.pk}").allowed:
+    elif ratelimit.attempt("password-reset", f"verify:{user.pk}").allowed:
         services.send_verification_email(user)
         messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
     else:
@@ -131,7 +131,7 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verdict = ratelimit.hit("password-reset", f"ip:{client_ip(request)}")
+        verdict = ratelimit.attempt("password-reset", f"ip:{client_ip(request)}")
         if not verdict.allowed:
             form.add_error(None, wait_message(verdict.retry_after))
         else:
@@ -216,7 +216,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = ConfirmPasswordForm(user, request.POST or None)
     if request.method == "POST":
-        verdict = ratelimit.hit("reauth", f"user:{user.pk}")
+        verdict = ratelimit.attempt("reauth", f"user:{user.pk}")
         if not verdict.allowed:
             form = ConfirmPasswordForm(user)
             form.is_bound = False

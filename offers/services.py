@@ -179,7 +179,7 @@ def _mask_contacts(text: str, offer: OfferRequest) -> str:
 
 def _rate_limit(actor: User) -> None:
     """Count one post of this person (per person, so creating organizations does not help)."""
-    verdict = ratelimit.hit(RATE_LIMIT, f"user:{actor.pk}")
+    verdict = ratelimit.attempt(RATE_LIMIT, f"user:{actor.pk}")
     if not verdict.allowed:
         raise OfferRateLimited(verdict.retry_after)
 

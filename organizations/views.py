@@ -100,7 +100,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST":
-        verdict = ratelimit.hit("signup-ip", client_ip(request) or "unknown")
+        verdict = ratelimit.attempt("signup-ip", client_ip(request) or "unknown")
         if not verdict.allowed:
             form.is_valid()
             form.add_error(None, wait_message(verdict.retry_after))
@@ -247,7 +247,7 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     initial = {"role": wanted} if wanted in membership.assignable_roles() else {}
     form = InviteForm(request.POST or None, acting=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
-        verdict = ratelimit.hit("invite", f"org:{org.pk}")
+        verdict = ratelimit.attempt("invite", f"org:{org.pk}")
         if not verdict.allowed:
             form.add_error(None, wait_message(verdict.retry_after))
         else:

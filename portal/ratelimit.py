@@ -28,8 +28,9 @@ def _key(limit: str, ident: str, window: int, now: float) -> tuple[str, int]:
     return f"rl:{limit}:{digest}:{slot}", window - int(now % window)
 
 
-def hit(limit: str, ident: str) -> Verdict:
-    """Count one attempt; refused once the limit is passed within the window."""
+def attempt(limit: str, ident: str) -> Verdict:
+    """Count one attempt first, then say whether it may go ahead: refused once the limit is
+    passed within the window. Counting before checking is what makes parallel guesses count."""
     attempts, window = settings.RATE_LIMITS[limit]
     key, retry_after = _key(limit, ident, window, time.time())
     cache.add(key, 0, timeout=window + 1)

@@ -125,7 +125,7 @@ def check_service_login(email: str, password: str, service: str, *, ip: str | No
     allowed = _check(account, password, service, ip=ip)
     if not allowed:
         for limit, ident in limits:
-            ratelimit.hit(limit, ident)
+            ratelimit.attempt(limit, ident)
     return allowed
 
 

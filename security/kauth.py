@@ -153,7 +153,7 @@ def new_attempt_secret() -> str:
 
 def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChallenge:
     """Create a sign-in request for this browser's attempt and push it to the phone."""
-    verdict = ratelimit.hit("kauth-push", f"user:{device.user_id}")
+    verdict = ratelimit.attempt("kauth-push", f"user:{device.user_id}")
     if not verdict.allowed:
         raise PushRefused(verdict.retry_after)
     number = 10 + secrets.randbelow(90)

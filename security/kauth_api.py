@@ -60,7 +60,7 @@ def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 @csrf_exempt
 @require_POST
 def enroll(request: HttpRequest) -> HttpResponse:
-    verdict = ratelimit.hit("kauth-enroll", client_ip(request) or "unknown")
+    verdict = ratelimit.attempt("kauth-enroll", client_ip(request) or "unknown")
     if not verdict.allowed:
         return _error("rate_limited", 429, retry_after=verdict.retry_after)
     code = str(_body(request).get("code", ""))

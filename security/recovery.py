@@ -42,7 +42,7 @@ def do_request_identity_verification(
         user=user, status=IdentityVerificationRequest.Status.PENDING
     ).exists():
         raise RequestRefused("open")
-    if not ratelimit.hit("identity-request", f"user:{user.pk}").allowed:
+    if not ratelimit.attempt("identity-request", f"user:{user.pk}").allowed:
         raise RequestRefused("rate")
     try:
         with transaction.atomic():

@@ -35,7 +35,7 @@ def normalize_phone(raw: str) -> str:
 
 def send_code(device: SMSDevice) -> str | None:
     """Send a new code to the device's number; a message to show when refused or failed."""
-    verdict = ratelimit.hit("sms-send", f"user:{device.user_id}")
+    verdict = ratelimit.attempt("sms-send", f"user:{device.user_id}")
     if not verdict.allowed:
         return wait_message(verdict.retry_after)
     code = device.new_code()

@@ -103,7 +103,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             method_message = handled
             form = CodeForm()
     if request.method == "POST" and form.is_bound and form.is_valid():
-        verdict = ratelimit.hit("two-factor", f"user:{user.pk}")
+        verdict = ratelimit.attempt("two-factor", f"user:{user.pk}")
         locked_for = _throttled_seconds(device)
         if not verdict.allowed:
             form.add_error(None, wait_message(verdict.retry_after))

@@ -19,7 +19,7 @@ def _probe_limit(settings: Any) -> None:
 
 
 def test_hit_allows_up_to_the_limit_then_refuses() -> None:
-    verdicts = [ratelimit.hit("probe", "alice@example.com") for _ in range(4)]
+    verdicts = [ratelimit.attempt("probe", "alice@example.com") for _ in range(4)]
 
     assert [v.allowed for v in verdicts] == [True, True, True, False]
 
@@ -27,8 +27,8 @@ def test_hit_allows_up_to_the_limit_then_refuses() -> None:
 def test_hit_says_when_to_try_again() -> None:
     with time_machine.travel(WINDOW_START.replace(second=10), tick=False):
         for _ in range(3):
-            ratelimit.hit("probe", "alice@example.com")
-        verdict = ratelimit.hit("probe", "alice@example.com")
+            ratelimit.attempt("probe", "alice@example.com")
+        verdict = ratelimit.attempt("probe", "alice@example.com")
 
     assert not verdict.allowed
     assert verdict.retry_after == 50
@@ -36,44 +36,44 @@ def test_hit_says_when_to_try_again() -> None:
 
 def test_hit_counts_each_identifier_apart() -> None:
     for _ in range(3):
-        ratelimit.hit("probe", "alice@example.com")
+        ratelimit.attempt("probe", "alice@example.com")
 
-    assert not ratelimit.hit("probe", "alice@example.com").allowed
-    assert ratelimit.hit("probe", "bob@example.com").allowed
-    assert ratelimit.hit("other", "alice@example.com").allowed
+    assert not ratelimit.attempt("probe", "alice@example.com").allowed
+    assert ratelimit.attempt("probe", "bob@example.com").allowed
+    assert ratelimit.attempt("other", "alice@example.com").allowed
 
 
 def test_peek_does_not_count_an_attempt() -> None:
     for _ in range(10):
         assert ratelimit.peek("probe", "alice@example.com").allowed
 
-    assert ratelimit.hit("probe", "alice@example.com").allowed
+    assert ratelimit.attempt("probe", "alice@example.com").allowed
 
 
 def test_peek_refuses_once_the_limit_is_used_up() -> None:
-    ratelimit.hit("probe", "alice@example.com")
-    ratelimit.hit("probe", "alice@example.com")
+    ratelimit.attempt("probe", "alice@example.com")
+    ratelimit.attempt("probe", "alice@example.com")
     assert ratelimit.peek("probe", "alice@example.com").allowed
 
-    ratelimit.hit("probe", "alice@example.com")
+    ratelimit.attempt("probe", "alice@example.com")
 
     assert not ratelimit.peek("probe", "alice@example.com").allowed
 
 
 def test_reset_allows_again() -> None:
     for _ in range(4):
-        ratelimit.hit("probe", "alice@example.com")
+        ratelimit.attempt("probe", "alice@example.com")
 
     ratelimit.reset("probe", "alice@example.com")
 
     assert ratelimit.peek("probe", "alice@example.com").allowed
-    assert ratelimit.hit("probe", "alice@example.com").allowed
+    assert ratelimit.attempt("probe", "alice@example.com").allowed
 
 
 def test_reset_leaves_other_identifiers_limited() -> None:
     for _ in range(4):
-        ratelimit.hit("probe", "alice@example.com")
-        ratelimit.hit("probe", "203.0.113.7")
+        ratelimit.attempt("probe", "alice@example.com")
+        ratelimit.attempt("probe", "203.0.113.7")
 
     ratelimit.reset("probe", "alice@example.com")
 
@@ -83,14 +83,14 @@ def test_reset_leaves_other_identifiers_limited() -> None:
 def test_hit_in_the_next_window_is_allowed_again() -> None:
     with time_machine.travel(WINDOW_START.replace(second=5), tick=False) as traveller:
         for _ in range(3):
-            ratelimit.hit("probe", "alice@example.com")
-        assert not ratelimit.hit("probe", "alice@example.com").allowed
+            ratelimit.attempt("probe", "alice@example.com")
+        assert not ratelimit.attempt("probe", "alice@example.com").allowed
 
         traveller.move_to(WINDOW_START.replace(second=59))
-        assert not ratelimit.hit("probe", "alice@example.com").allowed
+        assert not ratelimit.attempt("probe", "alice@example.com").allowed
 
         traveller.move_to(WINDOW_START.replace(minute=1, second=0))
-        verdict = ratelimit.hit("probe", "alice@example.com")
+        verdict = ratelimit.attempt("probe", "alice@example.com")
 
     assert verdict.allowed
     assert verdict.retry_after == 60
@@ -98,4 +98,4 @@ def test_hit_in_the_next_window_is_allowed_again() -> None:
 
 def test_unknown_limit_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
-        ratelimit.hit("no-such-limit", "alice@example.com")
+        ratelimit.attempt("no-such-limit", "alice@example.com")

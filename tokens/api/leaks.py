@@ -42,6 +42,6 @@ class RevokeLeakedView(APIView):
     def post(self, request: Request) -> Response:
         report = LeakReport(data=request.data)
         report.is_valid(raise_exception=True)
-        if ratelimit.hit("revoke-leaked", client_ip(request) or "unknown").allowed:
+        if ratelimit.attempt("revoke-leaked", client_ip(request) or "unknown").allowed:
             do_revoke_leaked(report.validated_data["tokens"])
         return Response({"status": "received"}, status=202)
