@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 
 from django import forms
 from django.conf import settings
@@ -21,6 +20,7 @@ from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.services import EmailNotVerified
 from portal.crypto import seal, unseal
+from portal.json_body import MalformedJSON, json_object_body
 from portal.request_context import client_ip
 from security import app_passwords
 from security.models import ApplicationPassword, AppService
@@ -129,11 +129,9 @@ def service_login_check(request: HttpRequest) -> HttpResponse:
     ):
         return JsonResponse({"error": "invalid_service_key"}, status=401)
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+        data = json_object_body(request)
+    except MalformedJSON:
+        data = {}  # the same "allow": false as any wrong login
 
     def text(name: str) -> str:
         value = data.get(name)
