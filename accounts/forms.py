@@ -63,15 +63,11 @@ class SignupForm(NewPasswordMixin):
         help_text=_("Your company or your own name. You become its legal representative."),
     )
     field_order = ["first_name", "last_name", "email", "organization_name"]
-    email_taken_message = _(
-        "An account with this email address exists already. Sign in or reset the password."
-    )
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(self.email_taken_message)
-        return email
+        # Whether the address has an account is not said here (nor anywhere on the page): the
+        # sign-up service emails its owner instead.
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

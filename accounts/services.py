@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Session, User
 from portal import ratelimit
@@ -22,6 +25,26 @@ _VERIFY_SALT = "accounts.verify-email"
 
 class EmailTaken(Exception):
     """An account with this address exists already."""
+
+
+class EmailNotVerified(Exception):
+    """The action needs a verified email address (issue 11, finding 4): whoever signs up with an
+    address they do not own must get no credential and no organization out of it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Verify your email address first: open the link we sent you by email. "
+                "You can ask for a new link."
+            )
+        )
+
+
+def ensure_email_verified(user: User) -> None:
+    """The one check of the services that mint a credential or let a person join an
+    organization. Reads the row, not the caller's copy, which may predate a verification."""
+    if not User.objects.filter(pk=user.pk, email_verified_at__isnull=False).exists():
+        raise EmailNotVerified
 
 
 def do_create_user(
@@ -45,6 +68,27 @@ def do_create_user(
         record_event("user.signed_up", actor=user, target=user, subject_user=user)
         send_verification_email(user)
     return user
+
+
+def tell_owner_of_sign_up_attempt(email: str) -> None:
+    """Someone tried to sign up with an address that has an account. The page they see says
+    nothing of it (it answers "check your inbox" whatever the address); the owner is told what
+    to do if it was them. At most one such email an hour per account, so sign-ups cannot be used
+    to flood someone's inbox."""
+    user = User.objects.find_by_email(email)
+    if user is None:  # the account went away in the meantime: nobody to tell
+        return
+    send_email(
+        "sign_up_attempt",
+        to_user=user,
+        key=f"sign-up-attempt:{user.pk}:{timezone.now():%Y-%m-%dT%H}",
+        context={
+            "name": user.get_short_name(),
+            "email": user.email,
+            "login_url": reverse("accounts:login"),
+            "reset_url": reverse("accounts:password-reset"),
+        },
+    )
 
 
 def email_verification_token(user: User) -> str:
@@ -77,10 +121,16 @@ def do_verify_email(token: str) -> User | None:
         return None
     if user.email_verified_at is None:
         with transaction.atomic():
-            user.email_verified_at = timezone.now()
-            user.save(update_fields=["email_verified_at"])
-            record_event("user.email_verified", actor=user, target=user, subject_user=user)
+            _mark_email_verified(user, proof="verification_link")
     return user
+
+
+def _mark_email_verified(user: User, *, proof: str) -> None:
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    record_event(
+        "user.email_verified", actor=user, target=user, subject_user=user, data={"proof": proof}
+    )
 
 
 def do_update_profile(user: User, *, actor: User, **fields: Any) -> User:
@@ -116,22 +166,52 @@ def do_change_password(
     must call `update_session_auth_hash` so it stays valid.
     """
     with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        ended = end_other_sessions(user, keep_session_key=keep_session_key)
-        record_event(
-            "user.password_changed",
-            actor=actor,
-            target=user,
-            subject_user=user,
-            data={"other_sessions_ended": ended},
+        return _set_password(
+            user, new_password, actor=actor, keep_session_key=keep_session_key, revoked=0
         )
-        send_email(
-            "password_changed",
-            to_user=user,
-            key=f"password-changed:{user.pk}:{timezone.now().isoformat()}",
-            context={"name": user.get_short_name(), "url": reverse("accounts:password-reset")},
+
+
+def do_reset_password(user: User, new_password: str) -> int:
+    """The end of "forgot your password": the person followed the link sent to the address, which
+    proves they control it. So the address becomes verified (if it was not), and the application
+    passwords and API tokens created before it was verified are revoked: whoever signed up with
+    somebody else's address and minted them keeps no way in (issue 11, finding 4). Every session
+    is signed out; the email says how many credentials were revoked. Returns that number."""
+    with transaction.atomic():
+        if user.email_verified_at is None:
+            _mark_email_verified(user, proof="password_reset")
+        assert user.email_verified_at is not None
+        revoked = sum(
+            import_string(path)(user, user.email_verified_at, actor=user)
+            for path in settings.PRE_VERIFICATION_CREDENTIAL_REVOKERS
         )
+        _set_password(user, new_password, actor=user, keep_session_key=None, revoked=revoked)
+    return revoked
+
+
+def _set_password(
+    user: User, new_password: str, *, actor: User, keep_session_key: str | None, revoked: int
+) -> int:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ended = end_other_sessions(user, keep_session_key=keep_session_key)
+    record_event(
+        "user.password_changed",
+        actor=actor,
+        target=user,
+        subject_user=user,
+        data={"other_sessions_ended": ended, "credentials_revoked": revoked},
+    )
+    send_email(
+        "password_changed",
+        to_user=user,
+        key=f"password-changed:{user.pk}:{timezone.now().isoformat()}",
+        context={
+            "name": user.get_short_name(),
+            "url": reverse("accounts:password-reset"),
+            "revoked": revoked,
+        },
+    )
     return ended
 
 

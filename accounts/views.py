@@ -124,7 +124,8 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
     else:
         messages.error(request, _("We sent several links already. Please check your inbox."))
-    return redirect("accounts:profile")
+    # Back to the page that asked for a verified address (or the profile).
+    return redirect(safe_next(request, default="accounts:profile"))
 
 
 @never_cache
@@ -169,9 +170,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         # Every session is signed out; resetting never signs anyone in (2FA must not be bypassed).
-        services.do_change_password(
-            user, form.cleaned_data["new_password1"], actor=user, keep_session_key=None
-        )
+        services.do_reset_password(user, form.cleaned_data["new_password1"])
         # The service deleted the user's session rows, this browser's too if it was signed in:
         # start afresh rather than save into a deleted session (which Django answers with 400).
         logout(request)

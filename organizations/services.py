@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,8 +23,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.services import do_create_user
+from accounts.services import (
+    EmailTaken,
+    do_create_user,
+    ensure_email_verified,
+    tell_owner_of_sign_up_attempt,
+)
 from organizations.models import Invitation, Membership, Organization, Role
+from portal import ratelimit
 from portal.audit import record_event
 from portal.outbox import send_email
 
@@ -50,6 +57,15 @@ class MembershipError(Exception):
     """A change to members that cannot be made, with a message for the person who tried."""
 
 
+class TooManyOrganizations(Exception):
+    """A person created several organizations lately. Each organization has its own invitation
+    limit, so creating organizations at will would multiply it (issue 11, finding 11)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
 # --- Organizations ------------------------------------------------------------------------------
 
 
@@ -67,7 +83,11 @@ def _unique_slug(name: str) -> str:
 
 
 def do_create_organization(name: str, *, creator: User, **fields: Any) -> Organization:
-    """Create an organization whose creator becomes its (first) legal representative."""
+    """Create an organization whose creator becomes its (first) legal representative. A person
+    creates a few a day at most (TooManyOrganizations)."""
+    verdict = ratelimit.attempt("organization-create", f"user:{creator.pk}")
+    if not verdict.allowed:
+        raise TooManyOrganizations(verdict.retry_after)
     with transaction.atomic():
         org = Organization.objects.create(name=name.strip(), slug=_unique_slug(name), **fields)
         Membership.objects.create(organization=org, user=creator, role=Role.LEGAL_REPRESENTATIVE)
@@ -101,17 +121,29 @@ def do_sign_up(
     last_name: str,
     organization_name: str,
     language: str,
-) -> User:
-    """A person signing up alone becomes legal representative of a new organization (the guides)."""
-    with transaction.atomic():
-        user = do_create_user(
-            email=email,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            language=language,
-        )
-        do_create_organization(organization_name, creator=user)
+) -> User | None:
+    """A person signing up alone becomes legal representative of a new organization (the guides).
+
+    Returns None, having created nothing, when the address has an account already: its owner is
+    told by email instead. The caller answers both cases the same way ("check your inbox"), so
+    sign-up does not reveal who has an account."""
+    try:
+        with transaction.atomic():
+            user = do_create_user(
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                language=language,
+            )
+            do_create_organization(organization_name, creator=user)
+    except EmailTaken:
+        # Hash the password anyway: a new account costs one hash, and so does a taken address,
+        # so the time of the answer does not tell them apart either.
+        make_password(password)
+        with transaction.atomic():
+            tell_owner_of_sign_up_attempt(email)
+        return None
     return user
 
 
@@ -388,7 +420,10 @@ def do_revoke_invitation(invitation: Invitation, *, actor: User) -> None:
 
 
 def do_accept_invitation(invitation: Invitation, *, user: User) -> Membership:
-    """Join the organization. Only the account with the invited address can accept, once."""
+    """Join the organization. Only the account with the invited address can accept, once, and
+    only once that address is verified: an account squatting someone's address must not join
+    what was meant for the owner (EmailNotVerified)."""
+    ensure_email_verified(user)
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.is_pending:

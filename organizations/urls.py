@@ -11,6 +11,7 @@ app_name = "organizations"
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup-sent"),
     path("accounts/invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("orgs/", views.organization_list, name="list"),
     path("orgs/new/", views.organization_create, name="create"),

@@ -3,28 +3,27 @@ another organization's page is a 404, a lower role's attempt a 403."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm
-from accounts.login import remember_browser
-from accounts.reauth import mark_recently_authenticated, require_recent_password
-from accounts.services import EmailTaken
+from accounts.reauth import require_recent_password
+from accounts.services import EmailNotVerified
 from accounts.views import safe_next, wait_message
 from organizations import services
 from organizations.forms import (
@@ -94,8 +93,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(chosen.organization)
 
 
+SIGNUP_SESSION_KEY = "_portal_signup"
+
+
 @sensitive_post_parameters("new_password1", "new_password2")
 def signup(request: HttpRequest) -> HttpResponse:
+    """Whether the address is new or has an account, the answer is the same "check your inbox"
+    page and nobody is signed in: a new account gets the verification link, an existing one's
+    owner an email saying someone tried. The person then verifies and signs in with the password
+    they chose (the way back to an invitation is kept for that sign-in)."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
@@ -106,33 +112,35 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, wait_message(verdict.retry_after))
         elif form.is_valid():
             data = form.cleaned_data
-            try:
-                user = services.do_sign_up(
-                    email=data["email"],
-                    password=data["new_password1"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    organization_name=data["organization_name"],
-                    language=get_language() or "en",
-                )
-            except EmailTaken:  # the same address signed up a moment ago, in another request
-                form.add_error("email", SignupForm.email_taken_message)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                mark_recently_authenticated(request)
-                messages.success(
-                    request,
-                    _("Welcome! We sent a link to %(email)s to verify your address.")
-                    % {"email": user.email},
-                )
-                # An invited person comes back to the invitation they were reading.
-                response = redirect(safe_next(request))
-                remember_browser(request, response, user)
-                return response
+            services.do_sign_up(
+                email=data["email"],
+                password=data["new_password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organization_name=data["organization_name"],
+                language=get_language() or "en",
+            )
+            request.session[SIGNUP_SESSION_KEY] = {
+                "email": data["email"],
+                "next": safe_next(request, default=""),
+            }
+            return redirect("organizations:signup-sent")
     return render(
         request,
         "organizations/signup.html",
         {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
+    )
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    """ "Check your inbox", the same for a new address and a taken one."""
+    sent = request.session.get(SIGNUP_SESSION_KEY)
+    if not isinstance(sent, dict):
+        return redirect("organizations:signup")
+    return render(
+        request,
+        "organizations/signup_sent.html",
+        {"email": sent.get("email", ""), "next": sent.get("next", "")},
     )
 
 
@@ -150,9 +158,24 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        org = services.do_create_organization(form.cleaned_data["name"], creator=request.user)  # type: ignore[arg-type]
-        messages.success(request, _("%(org)s is created.") % {"org": org.name})
-        return redirect(org)
+        try:
+            org = services.do_create_organization(form.cleaned_data["name"], creator=request.user)  # type: ignore[arg-type]
+        except services.TooManyOrganizations as exc:
+            hours = max(1, math.ceil(exc.retry_after / 3600))
+            form.add_error(
+                None,
+                ngettext(
+                    "You created several organizations today. You can create another one in "
+                    "%(n)d hour.",
+                    "You created several organizations today. You can create another one in "
+                    "%(n)d hours.",
+                    hours,
+                )
+                % {"n": hours},
+            )
+        else:
+            messages.success(request, _("%(org)s is created.") % {"org": org.name})
+            return redirect(org)
     return render(request, "organizations/organization_create.html", {"form": form})
 
 
@@ -247,9 +270,16 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     initial = {"role": wanted} if wanted in membership.assignable_roles() else {}
     form = InviteForm(request.POST or None, acting=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
-        verdict = ratelimit.attempt("invite", f"org:{org.pk}")
-        if not verdict.allowed:
-            form.add_error(None, wait_message(verdict.retry_after))
+        # Both limits count the attempt; the later of the two says when to try again.
+        verdicts = [
+            ratelimit.attempt("invite", f"org:{org.pk}"),
+            ratelimit.attempt("invite-person", f"user:{request.user.pk}"),
+        ]
+        if not all(v.allowed for v in verdicts):
+            form.add_error(
+                None,
+                wait_message(max(v.retry_after for v in verdicts if not v.allowed)),
+            )
         else:
             try:
                 services.do_invite_member(
@@ -399,7 +429,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and user.is_authenticated:
         try:
             services.do_accept_invitation(invitation, user=user)
-        except services.MembershipError as exc:
+        except (services.MembershipError, EmailNotVerified) as exc:
             messages.error(request, str(exc))
         else:
             messages.success(

@@ -1,16 +1,32 @@
-"""REST API conventions: errors are JSON with a stable code, never an HTML page or a 500 body."""
+"""REST API conventions: errors are JSON with a stable code, never an HTML page or a 500 body.
+(Request bodies: portal/json_body.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: str, detail: str, status: int) -> JsonResponse:
+    """An API error outside DRF (no route, a server error), in the shape DRF's errors have."""
+    return JsonResponse({"error": code, "detail": detail}, status=status)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """{"error": <code>, "detail": <message>} for every error DRF knows, with the code of the
     exception (for example unknown_token, out_of_scope, not_found, invalid)."""
+    if isinstance(exc, Http404):
+        # Django's message names the model ("No MailingList matches the given query."): the API
+        # says only that there is nothing here.
+        exc = NotFound()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -309,6 +309,13 @@ CREDENTIAL_INVENTORIES = [
     "tokens.inventory.ApiTokens",
     "security.inventory.RecentTwoFactorDevices",
 ]
+# What a password reset revokes: functions (user, verified_at, *, actor) -> int, each in the app
+# that owns the credential, revoking the person's credentials created before the address was
+# verified (accounts/services.py, do_reset_password, says why).
+PRE_VERIFICATION_CREDENTIAL_REVOKERS = [
+    "security.app_passwords.do_revoke_app_passwords_created_before",
+    "tokens.services.do_revoke_tokens_created_before",
+]
 # Cards of the organization dashboard from the apps above `organizations` (each a function
 # (request, membership) -> {"template": ..., ...}).
 DASHBOARD_PANELS = ["tags.dashboard.products_by_tag"]
@@ -375,7 +382,11 @@ RATE_LIMITS = {
     # Offer requests posted per person (on top of at most 3 open per organization).
     "offer-post": (5, 24 * 60 * 60),
     "revoke-leaked": (30, 60 * 60),
+    # Invitations per organization, and per person over all their organizations: making
+    # organizations must not multiply how much email (with a chosen name) one person can send.
     "invite": (30, 60 * 60),
+    "invite-person": (20, 60 * 60),
+    "organization-create": (5, 24 * 60 * 60),
 }
 
 # --- Security headers ---------------------------------------------------------------------------
@@ -458,7 +469,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tokens.permissions.TokenScopePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.json_body.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

@@ -9,8 +9,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 
 from portal import sms
+from portal.api import error_response, is_api_request
 from portal.models import Notification
 
 
@@ -33,11 +35,19 @@ def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
     return HttpResponse(loader.render_to_string(template, {}, request), status=status)
 
 
+# Under /api/ the errors Django answers itself (no route, a server error...) are JSON with a stable
+# code like DRF's, and never name a model or a URL pattern.
+
+
 def bad_request(request: HttpRequest, exception: Any) -> HttpResponse:
+    if is_api_request(request):
+        return error_response("bad_request", _("Bad request."), 400)
     return _error(request, "400.html", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Any) -> HttpResponse:
+    if is_api_request(request):
+        return error_response("permission_denied", _("You may not do this."), 403)
     # A view may say why (`raise PermissionDenied(_("Only ..."))`); the default text otherwise.
     reason = str(exception) if exception is not None and exception.args else ""
     return HttpResponse(
@@ -46,10 +56,14 @@ def permission_denied(request: HttpRequest, exception: Any) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Any) -> HttpResponse:
+    if is_api_request(request):
+        return error_response("not_found", _("Not found."), 404)
     return _error(request, "404.html", 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_request(request):
+        return error_response("server_error", _("Something went wrong on our side."), 500)
     # No request context here: rendering must not depend on what may have failed.
     return HttpResponse(loader.render_to_string("500.html", {}), status=500)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 
 from django import forms
 from django.conf import settings
@@ -19,7 +18,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
+from accounts.services import EmailNotVerified
 from portal.crypto import seal, unseal
+from portal.json_body import MalformedJSON, json_object_body
 from portal.request_context import client_ip
 from security import app_passwords
 from security.models import ApplicationPassword, AppService
@@ -67,12 +68,16 @@ def app_password_new(request: HttpRequest) -> HttpResponse:
     form = AppPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user: User = request.user  # type: ignore[assignment]
-        created, secret = app_passwords.do_create_app_password(
-            user,
-            name=form.cleaned_data["name"],
-            services=form.cleaned_data["services"],
-            actor=user,
-        )
+        try:
+            created, secret = app_passwords.do_create_app_password(
+                user,
+                name=form.cleaned_data["name"],
+                services=form.cleaned_data["services"],
+                actor=user,
+            )
+        except EmailNotVerified as exc:
+            messages.error(request, str(exc))
+            return redirect("security:app-passwords")
         # Shown once, on the next page (a reload no longer shows it).
         request.session[NEW_PASSWORD_KEY] = {"secret": seal(secret.encode()), "name": created.name}
         return redirect("security:app-passwords")
@@ -124,11 +129,9 @@ def service_login_check(request: HttpRequest) -> HttpResponse:
     ):
         return JsonResponse({"error": "invalid_service_key"}, status=401)
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+        data = json_object_body(request)
+    except MalformedJSON:
+        data = {}  # the same "allow": false as any wrong login
 
     def text(name: str) -> str:
         value = data.get(name)

@@ -9,6 +9,7 @@ people with two-factor authentication — that is why application passwords exis
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import ensure_email_verified
 from portal import ratelimit
 from portal.audit import record_event
 from portal.crypto import digest
@@ -46,7 +48,9 @@ def looks_like_app_password(password: str) -> bool:
 def do_create_app_password(
     user: User, *, name: str, services: list[str], actor: User
 ) -> tuple[ApplicationPassword, str]:
-    """Returns the new password in clear, to show once."""
+    """Returns the new password in clear, to show once. Raises EmailNotVerified while the
+    person's address is not verified."""
+    ensure_email_verified(user)
     secret = generate()
     with transaction.atomic():
         created = ApplicationPassword.objects.create(
@@ -86,6 +90,17 @@ def do_revoke_app_passwords(user: User, ids: list[int] | None, *, actor: User) -
                 data={"count": count},
             )
     return count
+
+
+def do_revoke_app_passwords_created_before(user: User, moment: datetime, *, actor: User) -> int:
+    """Revoke the application passwords created before `moment` (the address's verification:
+    see accounts.services.do_reset_password). Returns how many."""
+    ids = list(
+        ApplicationPassword.objects.filter(
+            user=user, revoked_at=None, created_at__lt=moment
+        ).values_list("pk", flat=True)
+    )
+    return do_revoke_app_passwords(user, ids, actor=actor) if ids else 0
 
 
 def find_for_api(email: str, password: str) -> ApplicationPassword | None:

@@ -8,7 +8,6 @@ error code and are logged without the credential.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -19,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import ratelimit
+from portal.json_body import MalformedJSON, json_object_body
 from portal.request_context import client_ip
 from security import kauth
 from security.models.kauth import KAuthDevice
@@ -30,12 +30,19 @@ def _error(code: str, status: int, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": code, **extra}, status=status)
 
 
-def _body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def json_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pass the request's JSON object to the view as `body`; 400 "malformed_json" when the body is
+    not JSON or is nested too deeply (never a 500)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            body = json_object_body(request)
+        except MalformedJSON:
+            return _error("malformed_json", 400)
+        return view(request, *args, body=body, **kwargs)
+
+    return wrapper
 
 
 def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -59,11 +66,12 @@ def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 @csrf_exempt
 @require_POST
-def enroll(request: HttpRequest) -> HttpResponse:
+@json_body
+def enroll(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     verdict = ratelimit.attempt("kauth-enroll", client_ip(request) or "unknown")
     if not verdict.allowed:
         return _error("rate_limited", 429, retry_after=verdict.retry_after)
-    code = str(_body(request).get("code", ""))
+    code = str(body.get("code", ""))
     enrolled = kauth.do_enroll_device(code) if 0 < len(code) <= 100 else None
     if enrolled is None:
         return _error("invalid_enrollment_code", 400)
@@ -104,10 +112,13 @@ def challenges(request: HttpRequest, device: KAuthDevice) -> HttpResponse:
 @csrf_exempt
 @require_POST
 @device_required
-def answer(request: HttpRequest, device: KAuthDevice, public_id: str, verb: str) -> HttpResponse:
+@json_body
+def answer(
+    request: HttpRequest, device: KAuthDevice, public_id: str, verb: str, body: dict[str, Any]
+) -> HttpResponse:
     if verb not in {"approve", "deny"}:
         return _error("unknown_action", 404)
-    number = _body(request).get("number")
+    number = body.get("number")
     if verb == "approve" and not isinstance(number, int):
         return _error("number_required", 400)
     status = kauth.do_answer_challenge(

@@ -19,14 +19,26 @@ from portal import ratelimit
 from portal.audit import record_event
 from portal.outbox import send_email
 from portal.request_context import current_request_meta
+from security.forms import sniff_document
 from security.methods import METHOD_MODELS
 from security.models import EmergencyCodesDevice, IdentityVerificationRequest
+from security.models.recovery import DOCUMENT_EXTENSIONS
 
 DOCUMENT_FIELDS = ("document_front", "document_back", "selfie")
 
 
 class RequestRefused(Exception):
     """One open request per person, and a few a day."""
+
+
+def _named_after_content(upload: UploadedFile) -> UploadedFile:
+    """The upload renamed after what its first bytes say it is: the client's name and extension
+    are never trusted (a long extension once made storage refuse the name half-way)."""
+    kind = sniff_document(upload)
+    if kind is None:  # the form said so to the person already (security.forms.DocumentField)
+        raise ValueError("an identity document must be a JPEG, PNG or PDF file")
+    upload.name = f"document.{DOCUMENT_EXTENSIONS[kind]}"
+    return upload
 
 
 def do_request_identity_verification(
@@ -44,17 +56,20 @@ def do_request_identity_verification(
         raise RequestRefused("open")
     if not ratelimit.attempt("identity-request", f"user:{user.pk}").allowed:
         raise RequestRefused("rate")
+    request = IdentityVerificationRequest(
+        user=user,
+        document_front=_named_after_content(document_front),
+        document_back=_named_after_content(document_back),
+        selfie=_named_after_content(selfie),
+        contact_phone=contact_phone,
+        message=message,
+        ip_address=current_request_meta().ip,
+    )
+    # Saving writes the files one by one, before the row; whatever fails after the first one (a
+    # file, the row, the audit, the email, the commit) must not leave identity documents behind.
     try:
         with transaction.atomic():
-            request = IdentityVerificationRequest.objects.create(
-                user=user,
-                document_front=document_front,
-                document_back=document_back,
-                selfie=selfie,
-                contact_phone=contact_phone,
-                message=message,
-                ip_address=current_request_meta().ip,
-            )
+            request.save()
             record_event(
                 "two_factor.recovery_requested", actor=user, target=request, subject_user=user
             )
@@ -64,15 +79,20 @@ def do_request_identity_verification(
                 key=f"identity-request-received:{request.pk}",
                 context={"name": user.get_short_name()},
             )
-    except IntegrityError as exc:  # another request was opened at the same moment
-        raise RequestRefused("open") from exc
+    except BaseException as exc:
+        _delete_documents(request)
+        if isinstance(exc, IntegrityError):  # another request was opened at the same moment
+            raise RequestRefused("open") from exc
+        raise
     return request
 
 
 def _delete_documents(request: IdentityVerificationRequest) -> None:
+    """Delete the request's files from storage (those written already: an upload not yet saved
+    has nothing in storage)."""
     for field in DOCUMENT_FIELDS:
         file = getattr(request, field)
-        if file:
+        if file and file._committed:
             file.delete(save=False)
 
 

@@ -5,7 +5,6 @@ The challenge of each ceremony is kept in the session and used once.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +28,7 @@ from webauthn.helpers.structs import (
 )
 
 from accounts.models import User
+from portal.json_body import parse_json
 from security.models import WebAuthnCredential
 
 CHALLENGE_KEY = "_portal_webauthn_challenge"
@@ -113,7 +113,7 @@ def authenticate(request: HttpRequest, user: User, credential: Any) -> WebAuthnC
     (a cloned key would repeat it)."""
     rp_id, origin = relying_party()
     try:
-        data = json.loads(credential) if isinstance(credential, str) else credential
+        data = parse_json(credential) if isinstance(credential, str) else credential
         stored = WebAuthnCredential.objects.get(
             user=user, confirmed=True, credential_id=str(data["id"])
         )

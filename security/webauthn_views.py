@@ -6,7 +6,6 @@ other methods keep working without it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,16 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import require_recent_password
+from portal.json_body import MalformedJSON, json_object_body
 from security import activation, second_step, services, webauthn
 from security.forms import RenameForm
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The browser's answer; {} (a failed ceremony) when it is not a JSON object."""
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        return json_object_body(request)
+    except MalformedJSON:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _options_response(options_json: str) -> HttpResponse:

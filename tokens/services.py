@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import ensure_email_verified
 from organizations.models import Membership, Organization
 from portal.audit import record_event
 from portal.crypto import digest
@@ -32,9 +33,11 @@ def do_create_token(
     expires_at: datetime | None,
     actor: User,
 ) -> tuple[ApiToken, str]:
-    """Returns the token and its secret in clear, to show once."""
+    """Returns the token and its secret in clear, to show once. Raises EmailNotVerified while the
+    address of the person the token is for is not verified."""
     if scope not in SCOPES:
         raise ValueError(scope)
+    ensure_email_verified(user)
     if not Membership.objects.filter(user=user, organization=organization).exists():
         raise PermissionDenied
     secret = token_format.generate()
@@ -81,6 +84,17 @@ def do_revoke_tokens(user: User, ids: list[int], *, actor: User) -> int:
     # At once in this process; the others forget their copies within seconds.
     recent_tokens.clear()
     return count
+
+
+def do_revoke_tokens_created_before(user: User, moment: datetime, *, actor: User) -> int:
+    """Revoke the tokens created before `moment` (the address's verification: see
+    accounts.services.do_reset_password). Returns how many."""
+    ids = list(
+        ApiToken.objects.filter(user=user, revoked_at=None, created_at__lt=moment).values_list(
+            "pk", flat=True
+        )
+    )
+    return do_revoke_tokens(user, ids, actor=actor) if ids else 0
 
 
 def do_revoke_leaked(secrets_found: list[str]) -> int:

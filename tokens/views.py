@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
+from accounts.services import EmailNotVerified
 from portal.crypto import seal, unseal
 from tokens import services
 from tokens.forms import TokenForm
@@ -54,14 +55,18 @@ def token_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TokenForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        token, secret = services.do_create_token(
-            user,
-            organization=form.cleaned_data["organization"],
-            name=form.cleaned_data["name"],
-            scope=form.cleaned_data["scope"],
-            expires_at=form.cleaned_data["expires_at"],
-            actor=user,
-        )
+        try:
+            token, secret = services.do_create_token(
+                user,
+                organization=form.cleaned_data["organization"],
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.cleaned_data["expires_at"],
+                actor=user,
+            )
+        except EmailNotVerified as exc:
+            messages.error(request, str(exc))
+            return redirect("tokens:list")
         _show_once(request, token, secret)
         return redirect("tokens:list")
     return render(request, "tokens/token_create.html", {"form": form})
@@ -105,6 +110,9 @@ def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
         new_token, secret = services.do_regenerate_token(token, actor=user)
     except PermissionDenied:
         messages.info(request, _("This token was regenerated already."))
+        return redirect("tokens:list")
+    except EmailNotVerified as exc:
+        messages.error(request, str(exc))
         return redirect("tokens:list")
     _show_once(request, new_token, secret)
     return redirect("tokens:list")

@@ -23,9 +23,17 @@ def private_storage() -> FileSystemStorage:
     return FileSystemStorage(location=settings.PRIVATE_STORAGE_DIR, base_url=None)
 
 
+# The kinds of document accepted (read from the content: security.forms.sniff_document) and the
+# extension each is stored under.
+DOCUMENT_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "PDF": "pdf"}
+
+
 def _upload_to(instance: IdentityVerificationRequest, filename: str) -> str:
-    # The person's file name is never used: it could say anything, and it leaks nothing here.
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    # The person's file name is never used: it could say anything, and it leaks nothing here. The
+    # service names the upload after its content; anything else is stored as .bin.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in DOCUMENT_EXTENSIONS.values():
+        extension = "bin"
     return f"identity/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
 
 

@@ -67,11 +67,24 @@ def test_signup_creates_user_and_organization_with_legal_representative(client: 
     assert membership.role == Role.LEGAL_REPRESENTATIVE
 
 
-def test_signup_signs_in_and_says_where_the_link_went(client: Client) -> None:
+def test_signup_says_check_your_inbox_and_signs_nobody_in(client: Client) -> None:
     response = sign_up(client)
-    page = text(client.get(response["Location"], follow=True))
-    assert "We sent a link to fabio@example.com to verify your address." in page
-    assert is_signed_in(client)
+    assert response["Location"] == reverse("organizations:signup-sent")
+    page = text(client.get(response["Location"]))
+    assert "Check your inbox" in page
+    assert "We sent an email to fabio@example.com." in page
+    assert not is_signed_in(client)
+
+
+def test_signup_then_verify_then_sign_in_lands_on_the_new_organization(client: Client) -> None:
+    sign_up(client)
+    client.post(link_in(Notification.objects.get(kind="verify_email")))
+    response = sign_in(client, "fabio@example.com", NEW_PASSWORD)
+    org = Organization.objects.get(name="Bianchi Sagl")
+    assert client.get(response["Location"], follow=True).redirect_chain[-1][0] == (
+        f"/orgs/{org.slug}/"
+    )
+    assert User.objects.get(email="fabio@example.com").is_email_verified
 
 
 def test_signup_queues_verification_email_that_verifies(client: Client) -> None:
@@ -93,16 +106,49 @@ def test_signup_in_italian_saves_language(client: Client) -> None:
     assert Notification.objects.get(kind="verify_email").language == "it"
 
 
-def test_signup_with_existing_email_is_refused_and_creates_nothing(
+def test_signup_with_existing_email_creates_nothing_and_tells_the_owner(
     client: Client, alice: User
 ) -> None:
     users, orgs = User.objects.count(), Organization.objects.count()
+    password_before = User.objects.get(pk=alice.pk).password
     response = sign_up(client, email="ALICE@example.com")
-    assert response.status_code == 200
-    assert "An account with this email address exists already." in text(response)
+    assert response["Location"] == reverse("organizations:signup-sent")
+    assert "exists already" not in text(client.get(response["Location"]))
     assert (User.objects.count(), Organization.objects.count()) == (users, orgs)
-    assert not Notification.objects.exists()
+    assert User.objects.get(pk=alice.pk).password == password_before
+    email = Notification.objects.get()
+    assert (email.kind, email.recipient) == ("sign_up_attempt", alice)
+    assert "Someone tried to create an account with your address alice@example.com" in (
+        email.body_text
+    )
+    assert "/accounts/password/reset/" in email.body_text
     assert not is_signed_in(client)
+
+
+def test_signup_answers_a_taken_address_exactly_like_a_new_one(alice: User) -> None:
+    """The enumeration test: same status, same redirect, same page, same cookies (only the typed
+    address differs), and nobody signed in either way."""
+    answers = []
+    for email in ("alice@example.com", "newcomer@example.com"):
+        client = Client()
+        response = sign_up(client, email=email)
+        page = text(client.get(response["Location"])).replace(email, "<email>")
+        # The CSRF token of the page is random per visitor.
+        page = re.sub(r"[A-Za-z0-9]{64}", "<csrf token>", page)
+        answers.append((response.status_code, response["Location"], sorted(response.cookies), page))
+        assert not is_signed_in(client)
+    assert answers[0] == answers[1]
+
+
+def test_sign_up_attempt_emails_the_owner_at_most_once_an_hour(
+    alice: User, clock: time_machine.Traveller
+) -> None:
+    for _ in range(3):
+        sign_up(Client(), email="alice@example.com")
+    assert Notification.objects.filter(kind="sign_up_attempt").count() == 1
+    clock.shift(timedelta(hours=1))
+    sign_up(Client(), email="alice@example.com")
+    assert Notification.objects.filter(kind="sign_up_attempt").count() == 2
 
 
 def test_signup_with_weak_password_is_refused(client: Client) -> None:

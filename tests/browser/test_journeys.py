@@ -32,8 +32,8 @@ ORG_NAME = "Rossi Consulting"
 LATER = timedelta(minutes=15)
 
 
-def sign_up(page: Page, *, email: str = FOUNDER_EMAIL, org_name: str = ORG_NAME) -> User:
-    """Fill in the sign-up form like a newcomer and return the user it created."""
+def fill_in_sign_up(page: Page, *, email: str = FOUNDER_EMAIL, org_name: str = ORG_NAME) -> None:
+    """Fill in the sign-up form like a newcomer, up to "Check your inbox"."""
     page.goto("/accounts/signup/")
     page.get_by_label(label("First name")).fill("Giulia")
     page.get_by_label(label("Last name")).fill("Rossi")
@@ -42,8 +42,29 @@ def sign_up(page: Page, *, email: str = FOUNDER_EMAIL, org_name: str = ORG_NAME)
     page.get_by_label(label("New password")).fill(PASSWORD)
     page.get_by_label(label("Confirm the new password")).fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+
+
+def sign_up(page: Page, *, email: str = FOUNDER_EMAIL, org_name: str = ORG_NAME) -> User:
+    """Sign up, verify the address with the emailed link, sign in; return the new user."""
+    fill_in_sign_up(page, email=email, org_name=org_name)
+    page.goto(email_link("verify_email", email))
+    page.get_by_role("button", name="Verify my email address").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Your email address is verified.")
+    ).to_be_visible()
+    sign_in(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text(org_name)
     return User.objects.get(email=email)
+
+
+def email_link(kind: str, email: str) -> str:
+    """The portal link of the latest email of this kind to `email` (the outbox page is off in
+    tests)."""
+    notification = Notification.objects.filter(kind=kind, to=email).latest("created_at")
+    match = re.search(r"https?://\S+?(/accounts/\S+/)", notification.body_text)
+    assert match, notification.body_text
+    return match.group(1)
 
 
 def side_nav(page: Page, org_name: str = ORG_NAME) -> Any:
@@ -65,14 +86,32 @@ def invitation_link(email: str) -> str:
 # --- 1. Sign up ----------------------------------------------------------------------------------
 
 
-def test_sign_up_lands_on_dashboard_as_legal_representative(page: Page) -> None:
+def test_sign_up_says_check_your_inbox_and_signs_nobody_in(page: Page) -> None:
+    fill_in_sign_up(page)
+
+    expect(page.get_by_text(f"We sent an email to {FOUNDER_EMAIL}.")).to_be_visible()
+    page.goto("/orgs/")
+    assert path_of(page) == "/accounts/login/"
+
+
+def test_sign_up_with_a_taken_address_looks_the_same_and_creates_nothing(page: Page) -> None:
+    UserFactory(email=FOUNDER_EMAIL)
+
+    fill_in_sign_up(page)
+
+    expect(page.get_by_text(f"We sent an email to {FOUNDER_EMAIL}.")).to_be_visible()
+    assert not Organization.objects.filter(name=ORG_NAME).exists()
+    assert Notification.objects.filter(kind="sign_up_attempt", to=FOUNDER_EMAIL).exists()
+
+
+def test_sign_up_then_verify_and_sign_in_lands_on_dashboard_as_legal_representative(
+    page: Page,
+) -> None:
     user = sign_up(page)
 
     org = Organization.objects.get(name=ORG_NAME)
     assert path_of(page) == f"/orgs/{org.slug}/"
-    expect(
-        page.get_by_role("status").filter(has_text=f"We sent a link to {FOUNDER_EMAIL}")
-    ).to_be_visible()
+    assert user.is_email_verified
     expect(page.get_by_text("Your role: Legal representative")).to_be_visible()
     membership = Membership.objects.get(organization=org, user=user)
     assert membership.role == Role.LEGAL_REPRESENTATIVE

@@ -290,14 +290,9 @@ def test_anonymous_sees_sign_in_and_nothing_changes(
     assert Invitation.objects.get().accepted_at is None
 
 
-def test_invited_person_without_account_signs_up_then_accepts(
-    alice: User, acme: Organization
-) -> None:
-    link = _invite(acme, "grace@example.com", alice)
-    client = Client()
-
-    response = client.post(
-        f"/accounts/signup/?next={quote(link)}",
+def _sign_up(client: Client, next_url: str) -> HttpResponse:
+    return client.post(
+        f"/accounts/signup/?next={quote(next_url)}",
         {
             "first_name": "Grace",
             "last_name": "Hopper",
@@ -305,35 +300,43 @@ def test_invited_person_without_account_signs_up_then_accepts(
             "organization_name": "Hopper GmbH",
             "new_password1": "a long passphrase for grace",
             "new_password2": "a long passphrase for grace",
-            "next": link,
+            "next": next_url,
         },
     )
-    assert response.status_code == 302
-    assert response["Location"] == link  # back to the invitation, which is still to accept
+
+
+def test_invited_person_without_account_signs_up_verifies_then_accepts(
+    alice: User, acme: Organization
+) -> None:
+    link = _invite(acme, "grace@example.com", alice)
+    client = Client()
+
+    response = _sign_up(client, link)
+    assert response["Location"] == "/accounts/signup/sent/"
     grace = User.objects.get(email="grace@example.com")
     assert not _is_member(grace, acme)
+    # "Check your inbox" leads back to the invitation through the sign-in.
+    sent_page = client.get(response["Location"]).content.decode()
+    assert f"/accounts/login/?next={quote(link)}" in sent_page
 
+    verify = Notification.objects.get(kind="verify_email", to="grace@example.com")
+    client.post(re.search(r"https?://[^/\s]+(/\S+)", verify.body_text).group(1))  # type: ignore[union-attr]
+    signed = client.post(
+        f"/accounts/login/?next={quote(link)}",
+        {"email": "grace@example.com", "password": "a long passphrase for grace", "next": link},
+    )
+    assert signed["Location"] == link
     client.post(link)
 
     assert membership(grace, acme).role == Role.COLLABORATOR
 
 
 def test_sign_up_ignores_next_to_another_site(db: Any) -> None:
-    response = Client().post(
-        "/accounts/signup/",
-        {
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "email": "grace@example.com",
-            "organization_name": "Hopper GmbH",
-            "new_password1": "a long passphrase for grace",
-            "new_password2": "a long passphrase for grace",
-            "next": "https://evil.example.net/",
-        },
-    )
+    client = Client()
+    response = _sign_up(client, "https://evil.example.net/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/accounts/signup/sent/"
+    assert "evil.example.net" not in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from accounts.models import User
 from organizations.support import SUPPORT_GROUP
 from portal.models import AuditEvent, Notification
 from security.models import EmergencyCodesDevice, IdentityVerificationRequest, TOTPDevice
+from security.recovery import DOCUMENT_FIELDS
 from tests.conftest import signed_in, with_authenticator
 from tests.factories import PASSWORD, UserFactory
 
@@ -201,3 +202,104 @@ def test_decide_needs_post_and_the_permission(locked_out: User, reviewer: User) 
     request.refresh_from_db()
     assert request.is_pending
     assert TOTPDevice.objects.filter(user=locked_out).exists()
+
+
+# --- Issue 11, finding 11: the file name is not trusted, and a failure leaves no file behind ----
+
+
+def _stored_documents() -> set[Path]:
+    folder = Path(settings.PRIVATE_STORAGE_DIR) / "identity"
+    return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+def test_request_names_files_by_their_content_whatever_the_client_said(locked_out: User) -> None:
+    """A long extension made the storage refuse the name (400) after the first documents were
+    written; the client's extension is not used at all any more."""
+    before = _stored_documents()
+    client = _password_step(locked_out)
+
+    response = _send(
+        client,
+        document_back=SimpleUploadedFile("back." + "x" * 300, PDF, "application/pdf"),
+        selfie=SimpleUploadedFile("selfie.exe", PNG, "application/octet-stream"),
+    )
+
+    assert response.status_code == 302
+    request = IdentityVerificationRequest.objects.get(user=locked_out)
+    suffixes = [Path(getattr(request, f).name).suffix for f in DOCUMENT_FIELDS]
+    assert suffixes == [".jpg", ".pdf", ".png"]  # JPEG, PDF and PNG content (see _send)
+    assert len(_stored_documents() - before) == 3
+
+
+def test_a_failure_after_the_documents_were_written_deletes_them(
+    locked_out: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from security import recovery
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the outbox is down")
+
+    monkeypatch.setattr(recovery, "send_email", broken)
+    before = _stored_documents()
+
+    with pytest.raises(RuntimeError):
+        recovery.do_request_identity_verification(
+            locked_out, contact_phone="+41 79 000 00 00", message="", **_files()
+        )
+
+    assert _stored_documents() == before
+    assert not IdentityVerificationRequest.objects.exists()
+
+
+def test_a_document_that_cannot_be_stored_takes_the_others_with_it(
+    locked_out: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.files.storage import FileSystemStorage
+
+    from security import recovery
+
+    written = []
+    original = FileSystemStorage._save
+
+    def save_two_then_fail(self: FileSystemStorage, name: str, content: Any) -> str:
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(name)
+        return original(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", save_two_then_fail)
+    before = _stored_documents()
+
+    with pytest.raises(OSError, match="disk full"):
+        recovery.do_request_identity_verification(
+            locked_out, contact_phone="+41 79 000 00 00", message="", **_files()
+        )
+
+    assert len(written) == 2
+    assert _stored_documents() == before
+
+
+def test_a_request_opened_at_the_same_moment_leaves_no_documents(
+    locked_out: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique constraint refuses the second open request after its documents were written."""
+    from security import recovery
+
+    existing = IdentityVerificationRequest.objects.create(
+        user=locked_out, contact_phone="+41 79 000 00 00"
+    )
+    real_filter = IdentityVerificationRequest.objects.filter
+
+    def filter_missing_the_other(*args: Any, **kwargs: Any) -> Any:
+        # The other request committed between the check and the insert.
+        return real_filter(*args, **kwargs).exclude(pk=existing.pk)
+
+    monkeypatch.setattr(IdentityVerificationRequest.objects, "filter", filter_missing_the_other)
+    before = _stored_documents()
+
+    with pytest.raises(recovery.RequestRefused):
+        recovery.do_request_identity_verification(
+            locked_out, contact_phone="+41 79 000 00 00", message="", **_files()
+        )
+
+    assert _stored_documents() == before
