@@ -24,8 +24,8 @@ from django_otp.models import Device
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.views import wait_message
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from portal import ratelimit
 from portal.audit import record_event
 from security import activation, kauth_views, second_step, services

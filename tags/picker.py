@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from billing.models import Product
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from tags import colours, services
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 

@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from tags import services
 from tags.forms import MergeForm, TagForm
 from tags.models import Tag

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 
 from billing.models import CURRENCY, BalanceEntry, BillingAccount, Invoice, Product
 from billing.timeline import build_timeline
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 
 INVOICES_PER_PAGE = 20
 LATEST_ENTRIES = 10

@@ -39,8 +39,8 @@ from billing.forms import (
 )
 from billing.managers import ProductQuerySet
 from billing.models import BillingAccount, Contact, Product, ProductKind
+from organizations.access import org_member_required
 from organizations.models import Membership, Organization
-from organizations.views import org_member_required
 
 PAGE_SIZE = 25
 
