@@ -29,6 +29,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 
 from organizations.models import Membership, Organization
 
@@ -38,11 +40,12 @@ class Refusal:
     """Why an organization's policy refuses a member for now, and how to get through.
 
     `code` is stable (the API's `error`), `message` is what a person reads, `remedy_url` the page
-    where they fix it (pages send them there)."""
+    where they fix it (pages send them there) and `remedy_label` the words of a link to it."""
 
     code: str
     message: str
     remedy_url: str
+    remedy_label: str
 
 
 class PolicyRefused(PermissionDenied):
@@ -173,3 +176,16 @@ def org_member_required(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+# --- The REST API ------------------------------------------------------------------------------
+
+
+class RoleNotAllowed(exceptions.PermissionDenied):
+    default_detail = _("Your role in this organization does not allow this.")
+    default_code = "role_not_allowed"
+
+
+def api_error(refusal: Refusal) -> exceptions.PermissionDenied:
+    """How the API answers a policy's refusal: 403 with the policy's stable code."""
+    return exceptions.PermissionDenied(detail=refusal.message, code=refusal.code)

@@ -27,4 +27,5 @@ def two_factor_required(membership: Membership) -> Refusal | None:
         )
         % {"org": membership.organization.name},
         remedy_url=reverse("security:two-factor"),
+        remedy_label=_("Set up two-factor authentication"),
     )

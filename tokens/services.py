@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from organizations.models import Membership, Organization
+from organizations import access
+from organizations.models import Organization
 from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
@@ -32,11 +33,11 @@ def do_create_token(
     expires_at: datetime | None,
     actor: User,
 ) -> tuple[ApiToken, str]:
-    """Returns the token and its secret in clear, to show once."""
+    """Returns the token and its secret in clear, to show once. PermissionDenied unless the person
+    is a member whom the organization's policies admit (`organizations.access`: PolicyRefused)."""
     if scope not in SCOPES:
         raise ValueError(scope)
-    if not Membership.objects.filter(user=user, organization=organization).exists():
-        raise PermissionDenied
+    access.acting_membership(user, organization)  # a member, admitted by the org's policies
     secret = token_format.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(

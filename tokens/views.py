@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
+from organizations import access
 from portal.crypto import seal, unseal
 from tokens import services
 from tokens.forms import TokenForm
@@ -54,16 +55,20 @@ def token_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TokenForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        token, secret = services.do_create_token(
-            user,
-            organization=form.cleaned_data["organization"],
-            name=form.cleaned_data["name"],
-            scope=form.cleaned_data["scope"],
-            expires_at=form.cleaned_data["expires_at"],
-            actor=user,
-        )
-        _show_once(request, token, secret)
-        return redirect("tokens:list")
+        try:
+            token, secret = services.do_create_token(
+                user,
+                organization=form.cleaned_data["organization"],
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.cleaned_data["expires_at"],
+                actor=user,
+            )
+        except PermissionDenied as refused:  # left, or a policy switched on, a moment ago
+            form.add_error("organization", str(refused) or _("Choose one of your organizations."))
+        else:
+            _show_once(request, token, secret)
+            return redirect("tokens:list")
     return render(request, "tokens/token_create.html", {"form": form})
 
 
@@ -103,6 +108,9 @@ def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("tokens:list")
     try:
         new_token, secret = services.do_regenerate_token(token, actor=user)
+    except access.PolicyRefused as refused:
+        messages.warning(request, refused.refusal.message)
+        return redirect(refused.refusal.remedy_url)
     except PermissionDenied:
         messages.info(request, _("This token was regenerated already."))
         return redirect("tokens:list")

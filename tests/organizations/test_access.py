@@ -131,9 +131,10 @@ def test_partner_pages_need_two_factor(carol: User, studio_carol: Organization, 
 
 def test_partner_api_needs_two_factor(carol: User, studio_carol: Organization) -> None:
     make_partner(studio_carol)
+    client = bearer(carol, studio_carol, "offers")  # made before the requirement
     require_two_factor(studio_carol)
 
-    response = bearer(carol, studio_carol, "offers").get("/api/v1/offers/")
+    response = client.get("/api/v1/offers/")
 
     assert response.status_code == 403
     assert response.json()["error"] == "two_factor_required"
