@@ -53,7 +53,7 @@ def _ensure_can_change(acting: Membership, target: Membership) -> None:
 
 def _member_of(membership: Membership, pk: int) -> Membership:
     return get_object_or_404(
-        Membership.objects.select_related("user"), organization=membership.organization, pk=pk
+        Membership.objects.for_member(membership).select_related("user"), pk=pk
     )
 
 
@@ -137,9 +137,11 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
     counts = {
-        "members": org.memberships.count(),
+        "members": Membership.objects.for_org(org).count(),
         "invitations": sum(
-            1 for i in org.invitations.filter(accepted_at=None, revoked_at=None) if i.is_pending
+            1
+            for i in Invitation.objects.for_org(org).filter(accepted_at=None, revoked_at=None)
+            if i.is_pending
         ),
     }
     # Cards of the apps built on organizations (tags, ...), named in the settings: this app
@@ -184,12 +186,12 @@ def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_member_required
 def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
-    members = Membership.objects.filter(organization=org).select_related("user").ordered_by_role()
+    members = Membership.objects.for_org(org).select_related("user").ordered_by_role()
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     invitations = (
         [
             i
-            for i in Invitation.objects.filter(organization=org, accepted_at=None, revoked_at=None)
+            for i in Invitation.objects.for_org(org).filter(accepted_at=None, revoked_at=None)
             if i.is_pending
         ]
         if membership.can_manage_members
@@ -351,7 +353,7 @@ def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_member_required(capability="can_manage_members")
 @require_POST
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=pk)
+    invitation = get_object_or_404(Invitation.objects.for_member(membership), pk=pk)
     services.do_revoke_invitation(invitation, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}

@@ -34,8 +34,7 @@ PAGE_SIZE = 20
 
 def _offer_of(membership: Membership, pk: int) -> OfferRequest:
     return get_object_or_404(
-        OfferRequest.objects.select_related("organization", "created_by"),
-        organization_id=membership.organization_id,
+        OfferRequest.objects.for_member(membership).select_related("organization", "created_by"),
         pk=pk,
     )
 
@@ -73,7 +72,7 @@ def _user(request: HttpRequest) -> User:
 @org_member_required(capability="can_see_offer_requests")
 def request_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     offers = (
-        OfferRequest.objects.filter(organization_id=membership.organization_id)
+        OfferRequest.objects.for_member(membership)
         .annotate(proposal_count=Count("proposals"))
         .order_by("-created_at", "-pk")
     )
@@ -194,7 +193,9 @@ def proposal_choose(
 ) -> HttpResponse:
     offer = _managed_offer_of(membership, pk)
     proposal = get_object_or_404(
-        Proposal.objects.select_related("partner"), request=offer, pk=proposal_pk
+        Proposal.objects.for_member(membership).select_related("partner"),
+        request=offer,
+        pk=proposal_pk,
     )
     slug = membership.organization.slug
     if request.method == "POST":
