@@ -75,7 +75,7 @@ def refusal_for(membership: Membership) -> Refusal | None:
 def membership_of(user: Any, organization: Organization | str) -> Membership | None:
     """The user's membership of `organization` (an instance or a slug), with the organization;
     None for an outsider, an anonymous or a deactivated person."""
-    lookup = (
+    lookup: dict[str, Any] = (
         {"organization__slug": organization}
         if isinstance(organization, str)
         else {"organization_id": organization.pk}

@@ -129,13 +129,13 @@ def find_token(token_digest: str) -> ApiToken | None:
         return None
     token.membership = None
     token.refusal = None
-    if token.membership_pk is not None:  # type: ignore[attr-defined]
+    if token.membership_pk is not None:
         token.membership = Membership(
-            pk=token.membership_pk,  # type: ignore[attr-defined]
+            pk=token.membership_pk,
             user=token.user,
             organization=token.organization,
-            role=token.membership_role,  # type: ignore[attr-defined]
-            billing_rights=token.membership_billing_rights,  # type: ignore[attr-defined]
+            role=token.membership_role,
+            billing_rights=token.membership_billing_rights,
         )
         token.refusal = access.refusal_for(token.membership)
     recent_tokens.keep(token_digest, token)
