@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from offers.models import OfferRequest
@@ -79,6 +80,22 @@ def test_token_service_refuses_a_member_without_two_factor(erin: User, acme: Org
         do_create_token(
             erin, organization=acme, name="x", scope="newsletter", expires_at=None, actor=erin
         )
+
+
+def test_regenerating_a_token_for_a_two_factor_organization_needs_two_factor(
+    as_erin: Client, erin: User, acme: Organization
+) -> None:
+    token, _secret = do_create_token(
+        erin, organization=acme, name="x", scope="newsletter", expires_at=None, actor=erin
+    )
+    ApiToken.objects.filter(pk=token.pk).update(deactivated_at=timezone.now())
+    require_two_factor(acme)
+
+    response = as_erin.post(reverse("tokens:regenerate", args=[token.pk]))
+
+    assert response["Location"] == TWO_FACTOR_URL
+    assert ApiToken.objects.filter(user=erin).count() == 1
+    assert ApiToken.objects.get(user=erin).revoked_at is None  # the old one is left as it was
 
 
 def test_token_made_before_the_requirement_stops_working(erin: User, acme: Organization) -> None:
