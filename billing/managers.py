@@ -1,23 +1,24 @@
-"""Scoped look-ups of products: every query starts from the member's organization and role."""
+"""Scoped look-ups of billing objects: every query starts from the member's organization (and,
+for products, role)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from organizations.managers import OrganizationOwnedQuerySet
 
 if TYPE_CHECKING:
-    from billing.models import Product  # noqa: F401
+    from billing.models import Contact, Invoice, Product  # noqa: F401
     from organizations.models import Membership
 
 
-class ProductQuerySet(models.QuerySet["Product"]):
+class ProductQuerySet(OrganizationOwnedQuerySet["Product"]):
     def for_member(self, membership: Membership) -> ProductQuerySet:
         """The products of the membership's organization that this member may see: all of them
         for legal representatives and administrators, only those given to them for the others
         (DESIGN rule 1)."""
-        products = self.filter(organization_id=membership.organization_id)
+        products = self.for_org(membership.organization_id)
         if membership.can_see_all_products:
             return products
         return products.filter(assignees=membership.user_id)
@@ -28,3 +29,11 @@ class ProductQuerySet(models.QuerySet["Product"]):
 
     def expiring_between(self, first: date, last: date) -> ProductQuerySet:
         return self.filter(expires_on__gte=first, expires_on__lte=last)
+
+
+class ContactQuerySet(OrganizationOwnedQuerySet["Contact"]):
+    pass
+
+
+class InvoiceQuerySet(OrganizationOwnedQuerySet["Invoice"]):
+    pass

@@ -21,7 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.managers import ProductQuerySet
+from billing.managers import ContactQuerySet, InvoiceQuerySet, ProductQuerySet
 from organizations.models import Organization
 
 CURRENCY = "CHF"
@@ -73,6 +73,8 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("account"),
     )
+
+    objects: ClassVar[ContactQuerySet] = ContactQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["name"]
@@ -212,6 +214,8 @@ class Invoice(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
     # Billing details as they were on the day (an invoice never changes afterwards).
     billed_to = models.TextField(_("billed to"), blank=True)
+
+    objects: ClassVar[InvoiceQuerySet] = InvoiceQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-issued_on", "-pk"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from offers.categories import BUDGETS, CATEGORIES, LANGUAGES, REGIONS
+from offers.managers import OfferRequestQuerySet, ProposalQuerySet
 from organizations.models import Organization, PartnerProfile
 
 
@@ -84,6 +86,8 @@ class OfferRequest(models.Model):
     # link made for another request, or forged without the server's key, cancels nothing.
     cancel_nonce = models.CharField(max_length=32, default=_cancel_nonce, editable=False)
 
+    objects: ClassVar[OfferRequestQuerySet] = OfferRequestQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("offer request")
@@ -120,6 +124,8 @@ class Proposal(models.Model):
     )
     timeline = models.CharField(_("timeline"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects: ClassVar[ProposalQuerySet] = ProposalQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -33,6 +33,7 @@ from offers.categories import BUDGETS, CATEGORIES, DEFAULT_VALIDITY_DAYS, MAX_VA
 from offers.links import cancellation_url
 from offers.matching import partners_for
 from offers.models import OfferRequest, Proposal
+from organizations import access
 from organizations.models import Membership, Organization, PartnerProfile, Role
 from portal import ratelimit
 from portal.audit import record_event
@@ -225,7 +226,8 @@ def _checked(data: dict[str, Any], today: date) -> tuple[int, dict[str, Any]]:
 
 
 def do_post_request(membership: Membership, data: dict[str, Any], *, actor: User) -> OfferRequest:
-    """Post a request for free on behalf of `membership`'s organization (any member may).
+    """Post a request for free on behalf of `membership`'s organization (any member but an
+    external: `Membership.can_see_offer_requests`, checked by the access layer).
 
     Refused with `OfferLimitReached` when the organization has `MAX_OPEN_REQUESTS` open requests
     (counted with the organization's row locked, so two posts at once cannot both take the last
@@ -236,6 +238,7 @@ def do_post_request(membership: Membership, data: dict[str, Any], *, actor: User
     """
     if membership.user_id != actor.pk:
         raise PermissionDenied
+    access.require(membership, "can_see_offer_requests")
     today = timezone.localdate()
     days, fields = _checked(data, today)
     with transaction.atomic():

@@ -1,13 +1,33 @@
-"""Scoped look-ups: every organization query starts from the user's memberships."""
+"""Scoped look-ups: every organization query starts from the user's memberships, and every
+object an organization owns is fetched through `for_org(org)` / `for_member(membership)`
+(DESIGN rule 1: another organization's object is a 404 because the query never finds it)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 
 if TYPE_CHECKING:
-    from organizations.models import Membership, Organization  # noqa: F401
+    from organizations.models import Invitation, Membership, Organization  # noqa: F401
+
+_Model = TypeVar("_Model", bound=models.Model)
+
+
+class OrganizationOwnedQuerySet(models.QuerySet[_Model]):
+    """Objects owned by an organization. `organization_field` is the path to the owner (for
+    example "mailing_list__organization" for a subscriber)."""
+
+    organization_field = "organization"
+
+    def for_org(self, organization: Organization | int) -> Self:
+        """The objects of this organization (an instance or its pk), and nothing else."""
+        return self.filter(**{self.organization_field: organization})
+
+    def for_member(self, membership: Membership) -> Self:
+        """What this member may see of the organization's objects: all of them, unless the
+        model's queryset narrows it by role (products given to collaborators)."""
+        return self.for_org(membership.organization_id)
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -18,7 +38,7 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         return self.filter(memberships__user=user)
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
+class MembershipQuerySet(OrganizationOwnedQuerySet["Membership"]):
     def legal_representatives(self) -> MembershipQuerySet:
         from organizations.models import Role
 
@@ -37,3 +57,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
             output_field=models.IntegerField(),
         )
         return self.annotate(role_rank=order).order_by("role_rank", "user__email")
+
+
+class InvitationQuerySet(OrganizationOwnedQuerySet["Invitation"]):
+    pass

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.managers import MembershipQuerySet, OrganizationQuerySet
+from organizations.managers import InvitationQuerySet, MembershipQuerySet, OrganizationQuerySet
 
 
 class Organization(models.Model):
@@ -114,6 +114,29 @@ class Membership(models.Model):
     def can_read_audit_log(self) -> bool:
         return self.role == Role.LEGAL_REPRESENTATIVE
 
+    # Externals are people from outside (an agency, a freelancer) given some products: they see
+    # who else is in the organization, not how to reach them, and nothing of its other business.
+    @property
+    def can_see_member_emails(self) -> bool:
+        return self.role != Role.EXTERNAL
+
+    @property
+    def can_see_offer_requests(self) -> bool:
+        """The organization's offer requests (with their contact details), posting one, and — in
+        a partner organization — the partner pages and API."""
+        return self.role != Role.EXTERNAL
+
+    @property
+    def can_read_newsletter(self) -> bool:
+        """The Newsletter API's mailing lists and subscribers (personal data) — reading."""
+        return self.role != Role.EXTERNAL
+
+    @property
+    def can_manage_newsletter(self) -> bool:
+        """Creating and deleting mailing lists and subscribers: the organization's own
+        communication, like its tags, is decided by legal representatives and administrators."""
+        return self.role in (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR)
+
     def can_change_membership(self, other: Membership) -> bool:
         """Whether this member may change `other`'s role or remove them (not themselves)."""
         if other.pk == self.pk or not self.can_manage_members:
@@ -146,6 +169,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[InvitationQuerySet] = InvitationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-created_at"]

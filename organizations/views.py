@@ -1,11 +1,10 @@
-"""Organization pages. Every view resolves the organization through the user's memberships:
-another organization's page is a 404, a lower role's attempt a 403."""
+"""Organization pages. Every view is guarded by the access layer (`organizations.access`): another
+organization's page is a 404, a lower role's attempt a 403, a refusal of the organization's
+policies (2FA required) a redirect to their remedy."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language, ngettext
@@ -26,6 +25,7 @@ from accounts.reauth import require_recent_password
 from accounts.services import EmailNotVerified
 from accounts.views import safe_next, wait_message
 from organizations import services
+from organizations.access import org_member_required
 from organizations.forms import (
     InviteForm,
     OrganizationCreateForm,
@@ -37,29 +37,6 @@ from organizations.models import Invitation, Membership, Organization
 from portal import ratelimit
 from portal.models import AuditEvent
 from portal.request_context import client_ip
-
-OrgView = Callable[..., HttpResponse]
-
-
-def org_member_required(view: OrgView) -> OrgView:
-    """Resolve `slug` to the user's membership (404 for anyone else) and pass it to the view as
-    `membership`; the organization is `membership.organization`."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = (
-            Membership.objects.for_user(request.user)
-            .select_related("organization")
-            .filter(organization__slug=slug)
-            .first()
-        )
-        if membership is None:
-            raise Http404
-        request.session["current_org"] = slug
-        return view(request, membership, *args, **kwargs)
-
-    return wrapper
 
 
 def _ensure_can_change(acting: Membership, target: Membership) -> None:
@@ -75,7 +52,7 @@ def _ensure_can_change(acting: Membership, target: Membership) -> None:
 
 def _member_of(membership: Membership, pk: int) -> Membership:
     return get_object_or_404(
-        Membership.objects.select_related("user"), organization=membership.organization, pk=pk
+        Membership.objects.for_member(membership).select_related("user"), pk=pk
     )
 
 
@@ -183,9 +160,11 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
     counts = {
-        "members": org.memberships.count(),
+        "members": Membership.objects.for_org(org).count(),
         "invitations": sum(
-            1 for i in org.invitations.filter(accepted_at=None, revoked_at=None) if i.is_pending
+            1
+            for i in Invitation.objects.for_org(org).filter(accepted_at=None, revoked_at=None)
+            if i.is_pending
         ),
     }
     # Cards of the apps built on organizations (tags, ...), named in the settings: this app
@@ -198,10 +177,8 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@org_member_required
+@org_member_required(capability="can_edit_organization")
 def organization_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
-    if not membership.can_edit_organization:
-        raise PermissionDenied
     org = membership.organization
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
@@ -219,10 +196,8 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
     )
 
 
-@org_member_required
+@org_member_required(capability="can_read_audit_log")
 def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
-    if not membership.can_read_audit_log:
-        raise PermissionDenied
     org = membership.organization
     events = AuditEvent.objects.filter(organization_id=org.pk).select_related("actor")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
@@ -234,12 +209,12 @@ def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_member_required
 def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
-    members = Membership.objects.filter(organization=org).select_related("user").ordered_by_role()
+    members = Membership.objects.for_org(org).select_related("user").ordered_by_role()
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     invitations = (
         [
             i
-            for i in Invitation.objects.filter(organization=org, accepted_at=None, revoked_at=None)
+            for i in Invitation.objects.for_org(org).filter(accepted_at=None, revoked_at=None)
             if i.is_pending
         ]
         if membership.can_manage_members
@@ -260,10 +235,8 @@ def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@org_member_required
+@org_member_required(capability="can_manage_members")
 def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
-    if not membership.can_manage_members:
-        raise PermissionDenied
     org = membership.organization
     # "Invite a new legal representative" (the way out of the rule) links here with ?role=.
     wanted = request.GET.get("role")
@@ -385,7 +358,8 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
     )
 
 
-@org_member_required
+# Leaving needs no second factor: a member refused by the 2FA requirement may still go.
+@org_member_required(policies=False)
 def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
     error = None
@@ -406,10 +380,10 @@ def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@org_member_required
+@org_member_required(capability="can_manage_members")
 @require_POST
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=pk)
+    invitation = get_object_or_404(Invitation.objects.for_member(membership), pk=pk)
     services.do_revoke_invitation(invitation, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}

@@ -133,7 +133,6 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "security.middleware.OrganizationTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -319,6 +318,10 @@ PRE_VERIFICATION_CREDENTIAL_REVOKERS = [
 # Cards of the organization dashboard from the apps above `organizations` (each a function
 # (request, membership) -> {"template": ..., ...}).
 DASHBOARD_PANELS = ["tags.dashboard.products_by_tag"]
+# The organization policies of the access layer (organizations/access.py), from the apps above
+# `organizations`: each a function (membership) -> Refusal | None, asked on every channel that
+# acts for an organization (pages, partner pages, API tokens, application passwords).
+ORGANIZATION_POLICIES = ["security.policies.two_factor_required"]
 # Extra columns (with their filter) of the products list, from the apps above `billing`.
 PRODUCT_LIST_COLUMNS = ["tags.product_list.TagColumn"]
 LOGIN_REDIRECT_URL = "home"

@@ -2,6 +2,11 @@
 
 Only application passwords: the account's own password never works here. The last use is written
 at most once a minute, and only when the last use read is older than that.
+
+An application password is the person's, not an organization's: a request acts for the
+organization named by `?organization=<slug>`, which the access layer (`organizations.access`)
+resolves here, for every endpoint — another organization is a 404, a policy's refusal (2FA
+required) a 403 with its code — and the credential carries the `membership` it admitted.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from organizations import access
+from organizations.models import Membership
 from portal.request_context import client_ip
 from security.app_passwords import find_for_api
 from security.models import ApplicationPassword, AppService
@@ -47,6 +54,7 @@ class AppPasswordBasicAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("These credentials are not valid for the API."), code="invalid_credentials"
             )
+        found.membership = self._admitted_membership(found, request)
         now = timezone.now()
         if found.last_used_at is not None and found.last_used_at >= now - LAST_USE_RESOLUTION:
             return found.user, found  # written less than a minute ago: no write at all
@@ -60,3 +68,16 @@ class AppPasswordBasicAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Basic realm="api"'
+
+    @staticmethod
+    def _admitted_membership(found: ApplicationPassword, request: Request) -> Membership | None:
+        slug = request.query_params.get("organization", "")
+        if not slug:
+            return None  # the organization's endpoints answer 404: no organization named
+        membership = access.membership_of(found.user, slug)
+        if membership is None:
+            raise exceptions.NotFound
+        refusal = access.refusal_for(membership)
+        if refusal is not None:
+            raise access.api_error(refusal)
+        return membership

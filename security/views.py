@@ -24,8 +24,8 @@ from django_otp.models import Device
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.views import wait_message
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from portal import ratelimit
 from portal.audit import record_event
 from security import activation, kauth_views, second_step, services
@@ -391,7 +391,7 @@ def organization_security(request: HttpRequest, membership: Membership) -> HttpR
             else _("Two-factor authentication is no longer required."),
         )
         return redirect("security:organization", org.slug)
-    members = Membership.objects.filter(organization=org).select_related("user").ordered_by_role()
+    members = Membership.objects.for_org(org).select_related("user").ordered_by_role()
     with_two_factor = users_with_two_factor([m.user_id for m in members])
     rows: list[dict[str, Any]] = [
         {"membership": m, "has_two_factor": m.user_id in with_two_factor} for m in members

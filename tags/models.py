@@ -3,12 +3,15 @@ to organise and find products; visible to everyone who can access the product)."
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 from tags import colours
+from tags.managers import TagQuerySet
 
 MAX_NAME_LENGTH = 30
 
@@ -33,6 +36,8 @@ class Tag(models.Model):
     colour = models.CharField(_("colour"), max_length=7, default=colours.DEFAULT_COLOUR)
     products = models.ManyToManyField("billing.Product", related_name="tags", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[TagQuerySet] = TagQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["name"]

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from billing.models import Product
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from tags import colours, services
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 
@@ -33,18 +33,13 @@ def _product(membership: Membership, pk: int) -> Product:
 
 def _picker_context(membership: Membership, product: Product, query: str) -> dict[str, Any]:
     query = clean_name(query)[: MAX_NAME_LENGTH + 20]
-    tags = Tag.objects.filter(organization_id=membership.organization_id).order_by("name", "pk")
+    tags = Tag.objects.for_member(membership).order_by("name", "pk")
     if query:
         tags = tags.filter(name__icontains=query)
     found = list(tags[: MAX_SHOWN + 1])
     shown = found[:MAX_SHOWN]
     assigned = set(product.tags.values_list("pk", flat=True))
-    exact = (
-        query
-        and Tag.objects.filter(
-            organization_id=membership.organization_id, key=name_key(query)
-        ).exists()
-    )
+    exact = query and Tag.objects.for_member(membership).filter(key=name_key(query)).exists()
     return {
         "membership": membership,
         "org": membership.organization,
@@ -102,7 +97,7 @@ def _apply(request: HttpRequest, membership: Membership, product: Product) -> st
     # "save": the tags shown in the picker are on the product exactly when ticked.
     shown = set(request.POST.getlist("shown"))
     ticked = set(request.POST.getlist("tag")) & shown
-    tags = Tag.objects.filter(organization_id=membership.organization_id, slug__in=shown)
+    tags = Tag.objects.for_member(membership).filter(slug__in=shown)
     assigned = set(product.tags.values_list("slug", flat=True))
     changes = []
     for tag in tags:

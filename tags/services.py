@@ -4,12 +4,13 @@ product). Refusals are `ValidationError`s with a message for the person, or `Per
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from billing.models import Product
+from organizations import access
 from organizations.models import Membership
 from portal.audit import record_event
 from tags import colours
@@ -18,10 +19,11 @@ from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 
 def require_manager(membership: Membership) -> None:
     """Refuse anyone who may not create or change tags (the pages also ask before a form)."""
-    if not membership.can_manage_tags:
-        raise PermissionDenied(
-            _("Only legal representatives and administrators can create or change tags.")
-        )
+    access.require(
+        membership,
+        "can_manage_tags",
+        _("Only legal representatives and administrators can create or change tags."),
+    )
 
 
 def _checked_name(membership: Membership, name: str, *, exclude: Tag | None = None) -> str:
@@ -32,7 +34,7 @@ def _checked_name(membership: Membership, name: str, *, exclude: Tag | None = No
         raise ValidationError(
             {"name": _("A tag name has at most %(n)d characters.") % {"n": MAX_NAME_LENGTH}}
         )
-    same = Tag.objects.filter(organization_id=membership.organization_id, key=name_key(name))
+    same = Tag.objects.for_member(membership).filter(key=name_key(name))
     if exclude is not None:
         same = same.exclude(pk=exclude.pk)
     existing = same.first()
@@ -67,7 +69,7 @@ def _checked_colour(colour: str) -> str:
 
 def _unique_slug(organization_id: int, name: str, *, exclude: Tag | None = None) -> str:
     base = slugify(name)[:30] or "tag"
-    others = Tag.objects.filter(organization_id=organization_id, slug__startswith=base)
+    others = Tag.objects.for_org(organization_id).filter(slug__startswith=base)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     taken = set(others.values_list("slug", flat=True))

@@ -16,15 +16,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 from tags import services
 from tags.forms import MergeForm, TagForm
 from tags.models import Tag
 
 
 def _tag_of(membership: Membership, pk: int) -> Tag:
-    return get_object_or_404(Tag, organization_id=membership.organization_id, pk=pk)
+    return get_object_or_404(Tag.objects.for_member(membership), pk=pk)
 
 
 def _add_errors(form: Form, error: ValidationError) -> None:
@@ -54,7 +54,7 @@ def tag_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     # Collaborators count only the products given to them: a count must not reveal others.
     visible = Q() if membership.can_see_all_products else Q(products__assignees=membership.user_id)
     tags = (
-        Tag.objects.filter(organization_id=membership.organization_id)
+        Tag.objects.for_member(membership)
         .annotate(product_count=Count("products", filter=visible, distinct=True))
         .order_by("name", "pk")
     )

@@ -1,15 +1,18 @@
 """`Authorization: Bearer <API token>` for the REST API (DRF).
 
 The token is checked offline first (prefix, length, checksum), then looked up by its digest with
-its person, its organization and whether the person is still a member, in one query. Each refusal
-is a 401 with a JSON code that says which: malformed_token, unknown_token, expired_token,
-revoked_token, deactivated_token.
+its person, its organization and the person's membership, in one query. Each refusal is a 401
+with a JSON code that says which: malformed_token, unknown_token, expired_token, revoked_token,
+deactivated_token. The token acts for its organization, so the access layer
+(`organizations.access`) admits it like any other channel: a policy's refusal (2FA required) is a
+403 with the policy's code, such as two_factor_required.
 
 Speed (see the README's benchmarks): each process keeps a token it found for at most
-`API_TOKEN_CACHE_SECONDS` (5 at most, DESIGN rule 3), so a revocation, a deactivation, a removed
-membership or a deactivated person takes effect everywhere within that time; expiry is checked on
-every request. The last use is written at most once a minute per token, and only when the last
-use read is older than that, so most requests write nothing.
+`API_TOKEN_CACHE_SECONDS` (5 at most, DESIGN rule 3), with the policies' verdict, so a
+revocation, a deactivation, a removed membership, a changed role, a deactivated person or a policy
+switched on takes effect everywhere within that time; expiry is checked on every request. The
+last use is written at most once a minute per token, and only when the last use read is older
+than that, so most requests write nothing.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from organizations import access
 from organizations.models import Membership
 from portal.crypto import digest
 from portal.request_context import client_ip
@@ -93,6 +97,10 @@ def _copy(token: ApiToken) -> ApiToken:
     kept = copy.copy(token)
     kept.user = copy.copy(token.user)
     kept.organization = copy.copy(token.organization)
+    if token.membership is not None:
+        kept.membership = copy.copy(token.membership)
+        kept.membership.user = kept.user
+        kept.membership.organization = kept.organization
     return kept
 
 
@@ -100,19 +108,37 @@ recent_tokens = RecentTokens()
 
 
 def find_token(token_digest: str) -> ApiToken | None:
-    """The token with this digest, its person and organization, and `is_member` (one query)."""
+    """The token with this digest, its person, organization and `membership` (one query: the
+    membership's columns come as subqueries), and `refusal`, the organization's policies'
+    verdict on that membership (`organizations.access`)."""
     token = recent_tokens.get(token_digest)
     if token is not None:
         return token
     member = Membership.objects.filter(user=OuterRef("user"), organization=OuterRef("organization"))
     token = (
         ApiToken.objects.select_related("user", "organization")
-        .annotate(is_member=Exists(member))
+        .annotate(
+            membership_pk=Subquery(member.values("pk")[:1]),
+            membership_role=Subquery(member.values("role")[:1]),
+            membership_billing_rights=Subquery(member.values("billing_rights")[:1]),
+        )
         .filter(digest=token_digest)
         .first()
     )
-    if token is not None:
-        recent_tokens.keep(token_digest, token)
+    if token is None:
+        return None
+    token.membership = None
+    token.refusal = None
+    if token.membership_pk is not None:
+        token.membership = Membership(
+            pk=token.membership_pk,
+            user=token.user,
+            organization=token.organization,
+            role=token.membership_role,
+            billing_rights=token.membership_billing_rights,
+        )
+        token.refusal = access.refusal_for(token.membership)
+    recent_tokens.keep(token_digest, token)
     return token
 
 
@@ -140,8 +166,10 @@ class BearerTokenAuthentication(BaseAuthentication):
                 f"{status}_token",
                 _("This token is no longer valid: %(status)s.") % {"status": status.label},
             )
-        if not token.user.is_active or not token.is_member:  # type: ignore[attr-defined]
+        if not token.user.is_active or token.membership is None:
             raise _refuse("unknown_token", _("This token is not valid."))
+        if token.refusal is not None:
+            raise access.api_error(token.refusal)
         self._record_use(token, request)
         return token.user, token
 

@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization
+from organizations import access
+from organizations.models import Membership, Organization
 from tokens.scopes import choices
 
 
@@ -43,9 +44,27 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         organizations = self.fields["organization"]
         assert isinstance(organizations, forms.ModelChoiceField)
         organizations.queryset = Organization.objects.for_user(user).order_by("name")
+        # What the organizations' policies refuse (2FA required...), said before anyone types.
+        self.refusals = [
+            refusal
+            for membership in Membership.objects.for_user(user)
+            .select_related("organization", "user")
+            .order_by("organization__name")
+            if (refusal := access.refusal_for(membership)) is not None
+        ]
+
+    def clean_organization(self) -> Organization:
+        """A token acts for its organization: the access layer admits the person first."""
+        organization: Organization = self.cleaned_data["organization"]
+        try:
+            access.acting_membership(self.user, organization)
+        except access.PolicyRefused as refused:
+            raise forms.ValidationError(refused.refusal.message) from refused
+        return organization
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -4,13 +4,19 @@ scope; unlimited or with an end date; deactivated after a year without use."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tokens.managers import MailingListQuerySet, SubscriberQuerySet
 from tokens.scopes import SCOPES, choices
+
+if TYPE_CHECKING:
+    from organizations.access import Refusal
+    from organizations.models import Membership
 
 # "se non viene effettuata alcuna chiamata con il token per un anno, viene disattivato"
 UNUSED_LIMIT = timedelta(days=365)
@@ -42,6 +48,12 @@ class ApiToken(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Set by the API authentication (`tokens.authentication.find_token`), not stored: the
+    # person's membership of the organization (None once they left) and the organization's
+    # policies' refusal of it (None when admitted).
+    membership: Membership | None = None
+    refusal: Refusal | None = None
 
     class Meta:
         ordering = ["-created_at"]
@@ -89,6 +101,8 @@ class MailingList(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects: ClassVar[MailingListQuerySet] = MailingListQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("mailing list")
@@ -108,6 +122,8 @@ class Subscriber(models.Model):
     email = models.EmailField(_("email address"))
     name = models.CharField(_("name"), max_length=150, blank=True)
     subscribed_at = models.DateTimeField(_("subscribed"), default=timezone.now)
+
+    objects: ClassVar[SubscriberQuerySet] = SubscriberQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email", "pk"]

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import ensure_email_verified
-from organizations.models import Membership, Organization
+from organizations import access
+from organizations.models import Organization
 from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
@@ -34,12 +35,12 @@ def do_create_token(
     actor: User,
 ) -> tuple[ApiToken, str]:
     """Returns the token and its secret in clear, to show once. Raises EmailNotVerified while the
-    address of the person the token is for is not verified."""
+    address of the person the token is for is not verified, PermissionDenied unless the person is
+    a member whom the organization's policies admit (`organizations.access`: PolicyRefused)."""
     if scope not in SCOPES:
         raise ValueError(scope)
     ensure_email_verified(user)
-    if not Membership.objects.filter(user=user, organization=organization).exists():
-        raise PermissionDenied
+    access.acting_membership(user, organization)  # a member, admitted by the org's policies
     secret = token_format.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
+from organizations import access
 from portal.crypto import seal, unseal
 from tokens import services
 from tokens.forms import TokenForm
@@ -67,8 +68,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
         except EmailNotVerified as exc:
             messages.error(request, str(exc))
             return redirect("tokens:list")
-        _show_once(request, token, secret)
-        return redirect("tokens:list")
+        except PermissionDenied as refused:  # left, or a policy switched on, a moment ago
+            form.add_error("organization", str(refused) or _("Choose one of your organizations."))
+        else:
+            _show_once(request, token, secret)
+            return redirect("tokens:list")
     return render(request, "tokens/token_create.html", {"form": form})
 
 
@@ -108,6 +112,9 @@ def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("tokens:list")
     try:
         new_token, secret = services.do_regenerate_token(token, actor=user)
+    except access.PolicyRefused as refused:
+        messages.warning(request, refused.refusal.message)
+        return redirect(refused.refusal.remedy_url)
     except PermissionDenied:
         messages.info(request, _("This token was regenerated already."))
         return redirect("tokens:list")

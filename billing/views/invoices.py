@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 
 from billing.models import CURRENCY, BalanceEntry, BillingAccount, Invoice, Product
 from billing.timeline import build_timeline
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 
 INVOICES_PER_PAGE = 20
 LATEST_ENTRIES = 10
@@ -39,9 +39,7 @@ def billing_overview(request: HttpRequest, membership: Membership) -> HttpRespon
         else []
     )
     invoices = Paginator(
-        Invoice.objects.filter(organization=org).only(
-            "number", "issued_on", "status", "total", "currency"
-        ),
+        Invoice.objects.for_org(org).only("number", "issued_on", "status", "total", "currency"),
         INVOICES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     paid_for_others = Product.objects.paid_by(org).exclude(organization=org)
@@ -74,7 +72,7 @@ def billing_overview(request: HttpRequest, membership: Membership) -> HttpRespon
 def invoice_detail(request: HttpRequest, membership: Membership, number: str) -> HttpResponse:
     _require_billing(membership)
     org = membership.organization
-    invoice = get_object_or_404(Invoice.objects.filter(organization=org), number=number)
+    invoice = get_object_or_404(Invoice.objects.for_org(org), number=number)
     return render(
         request,
         "billing/invoice_detail.html",

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 from billing.preference_forms import NotificationPreferenceForm
 from billing.recipients import choices_of
 from billing.reminders import do_update_billing_preferences
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 
 
 @require_http_methods(["GET", "POST"])

@@ -39,8 +39,8 @@ from billing.forms import (
 )
 from billing.managers import ProductQuerySet
 from billing.models import BillingAccount, Contact, Product, ProductKind
+from organizations.access import org_member_required
 from organizations.models import Membership, Organization
-from organizations.views import org_member_required
 
 PAGE_SIZE = 25
 
@@ -404,7 +404,7 @@ def contact_verify(request: HttpRequest, membership: Membership) -> HttpResponse
 @org_member_required
 def contact_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     org = membership.organization
-    contact = get_object_or_404(Contact, organization=org, pk=pk)
+    contact = get_object_or_404(Contact.objects.for_member(membership), pk=pk)
     if not membership.can_edit_organization:
         raise PermissionDenied
     # A copy: an invalid form must not leave half-validated values on the object.

@@ -6,8 +6,9 @@
   `valid: false` and no contact details (a request the partner never matched is a 404).
 
 Token scope "offers" (read-only), enforced by `tokens.permissions.TokenScopePermission`; the
-organization comes from the token, and it must hold an active partner status (else 403
-`not_a_partner`). The rules are those of the partner pages (`offers.proposals.offer_for_partner`).
+organization comes from the token, admitted by the access layer (its policies; externals get 403
+`role_not_allowed`), and it must hold an active partner status (else 403 `not_a_partner`). The
+rules are those of the partner pages (`offers.proposals.offer_for_partner`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from offers.matching import requests_for
 from offers.models import OfferRequest, Proposal
 from offers.proposals import offer_for_partner
 from organizations.models import PartnerProfile
-from tokens.api.views import TokenOrganizationViewSet
+from tokens.api.views import OrganizationViewSet
 
 
 class NotAPartner(exceptions.PermissionDenied):
@@ -50,10 +51,11 @@ FILTERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=FILTERS))
-class PartnerOfferViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, TokenOrganizationViewSet
-):
+class PartnerOfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     required_scope = "offers"
+    # Customers' contact details: not for the partner's externals (issue 11, finding 10).
+    read_capability = "can_see_offer_requests"
+    model = OfferRequest
     serializer_class = PartnerOfferSerializer
     queryset = OfferRequest.objects.none()  # for the schema; the real one is get_queryset's
 
@@ -72,6 +74,8 @@ class PartnerOfferViewSet(
         )
 
     def get_queryset(self) -> QuerySet[OfferRequest]:
+        """Not the base's `for_member`: a partner reads other organizations' requests, the ones
+        that matched its subscriptions (`offers.matching.requests_for`)."""
         if getattr(self, "swagger_fake_view", False):
             return OfferRequest.objects.none()
         partner = self.partner  # 403 before anything else for a non-partner

@@ -1,7 +1,8 @@
 """The offer requests of an organization (`/orgs/<slug>/offers/`) and the cancellation link.
 
 Organization pages resolve the request through the member's organization (another
-organization's request is a 404); any member posts and reads, the one who posted, legal
+organization's request is a 404); any member but an external
+(`Membership.can_see_offer_requests`) posts and reads, the one who posted, legal
 representatives and administrators close, delete and choose (`services.can_manage`, others 403).
 The cancellation link works without signing in: its GET shows one button and changes nothing
 (mail scanners open links), its POST cancels.
@@ -25,16 +26,15 @@ from offers import services
 from offers.forms import OfferRequestForm
 from offers.links import offer_from_cancellation_token
 from offers.models import OfferRequest, Proposal
+from organizations.access import org_member_required
 from organizations.models import Membership
-from organizations.views import org_member_required
 
 PAGE_SIZE = 20
 
 
 def _offer_of(membership: Membership, pk: int) -> OfferRequest:
     return get_object_or_404(
-        OfferRequest.objects.select_related("organization", "created_by"),
-        organization_id=membership.organization_id,
+        OfferRequest.objects.for_member(membership).select_related("organization", "created_by"),
         pk=pk,
     )
 
@@ -69,10 +69,10 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def request_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     offers = (
-        OfferRequest.objects.filter(organization_id=membership.organization_id)
+        OfferRequest.objects.for_member(membership)
         .annotate(proposal_count=Count("proposals"))
         .order_by("-created_at", "-pk")
     )
@@ -91,7 +91,7 @@ def request_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def request_create(request: HttpRequest, membership: Membership) -> HttpResponse:
     user = _user(request)
     form = OfferRequestForm(request.POST or None, user=user)
@@ -130,7 +130,7 @@ def _add_errors(form: OfferRequestForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def request_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     offer = _offer_of(membership, pk)
     proposals = offer.proposals.select_related("partner").order_by("created_at", "pk")
@@ -150,7 +150,7 @@ def request_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
     )
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def request_close(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     offer = _managed_offer_of(membership, pk)
     slug = membership.organization.slug
@@ -170,7 +170,7 @@ def request_close(request: HttpRequest, membership: Membership, pk: int) -> Http
     return _page(request, membership, "offers/request_close.html", offer=offer)
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def request_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     offer = _managed_offer_of(membership, pk)
     if request.method == "POST":
@@ -187,13 +187,15 @@ def request_delete(request: HttpRequest, membership: Membership, pk: int) -> Htt
     )
 
 
-@org_member_required
+@org_member_required(capability="can_see_offer_requests")
 def proposal_choose(
     request: HttpRequest, membership: Membership, pk: int, proposal_pk: int
 ) -> HttpResponse:
     offer = _managed_offer_of(membership, pk)
     proposal = get_object_or_404(
-        Proposal.objects.select_related("partner"), request=offer, pk=proposal_pk
+        Proposal.objects.for_member(membership).select_related("partner"),
+        request=offer,
+        pk=proposal_pk,
     )
     slug = membership.organization.slug
     if request.method == "POST":

@@ -3,9 +3,11 @@ a request's page, proposals and reports, and the partner's settings.
 
 Every view resolves the partner from the person's memberships (`partner_member_required`): an
 organization with an active partner status, the one named by `?org=<slug>` or else the first by
-name. Someone in no partner organization gets a 403 that says partner status is granted by the
-provider. A request the partner may not open is a 404; one that stopped being valid shows "no
-longer valid" and never its contact details (`offers.proposals.offer_for_partner`).
+name, admitted by the access layer (`organizations.access`: its policies, such as 2FA required,
+and the role — externals see no requests). Someone in no partner organization gets a 403 that
+says partner status is granted by the provider. A request the partner may not open is a 404;
+one that stopped being valid shows "no longer valid" and never its contact details
+(`offers.proposals.offer_for_partner`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from offers.partner_forms import (
     ProposalForm,
     ReportForm,
 )
+from organizations import access
 from organizations.models import Membership, PartnerProfile
 
 PAGE_SIZE = 20
@@ -97,6 +100,11 @@ def partner_member_required(view: PartnerView) -> PartnerView:
             chosen = memberships[0]
         else:
             raise PermissionDenied(NOT_A_PARTNER)
+        # The access layer, as on every organization page: the partner organization's policies
+        # (2FA required: a redirect to set it up), then the role (externals see no requests).
+        refused = access.admit(request, chosen, capability="can_see_offer_requests", policies=True)
+        if refused is not None:
+            return refused
         seat = PartnerSeat(
             membership=chosen,
             partner=chosen.organization.partner_profile,

@@ -6,10 +6,15 @@ to the services it was made for. They never open a browser session.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from organizations.models import Membership
 
 
 class AppService(models.TextChoices):
@@ -31,6 +36,10 @@ class ApplicationPassword(models.Model):
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     last_used_service = models.CharField(max_length=16, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Set by the API's HTTP Basic authentication (`security.api_auth`), not stored: the person's
+    # membership of the organization named by `?organization=`, admitted by the access layer.
+    membership: Membership | None = None
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
-"""Tags and tagged products over the REST API, with the API's scoping (`tokens.api.views`): the
-organization comes from the token, a tag or product of another organization is a 404, and the
-person's role decides what they may change (collaborators only read tags here).
+"""Tags and tagged products over the REST API, with the API's scoping
+(`tokens.api.views.OrganizationViewSet`): the organization comes from the credential, a tag or
+product of another organization is a 404, and the person's role decides what they may change
+(`can_manage_tags`: collaborators and externals only read tags here, 403 `role_not_allowed`).
 
 - `GET/POST /api/v1/tags/`, `GET/PATCH/DELETE /api/v1/tags/<slug>/` — scope "products" (or
   "products-read" for reading);
@@ -22,7 +23,7 @@ from billing.models import Product
 from tags import colours, services
 from tags.api.serializers import TaggedProductSerializer, TagSerializer
 from tags.models import Tag
-from tokens.api.views import TokenOrganizationViewSet
+from tokens.api.views import OrganizationViewSet
 
 SCOPES = ("products", "products-read")
 
@@ -36,23 +37,23 @@ class TagViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
-    TokenOrganizationViewSet,
+    OrganizationViewSet,
 ):
     required_scope = SCOPES
     allow_app_passwords = True
+    write_capability = "can_manage_tags"
+    model = Tag
     serializer_class = TagSerializer
     lookup_field = "slug"
 
-    def get_queryset(self) -> QuerySet[Tag]:
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         membership = self.membership
         visible = (
             Q() if membership.can_see_all_products else Q(products__assignees=membership.user_id)
         )
-        return (
-            Tag.objects.filter(organization=self.organization)
-            .annotate(product_count=Count("products", filter=visible, distinct=True))
-            .order_by("name", "pk")
-        )
+        return queryset.annotate(
+            product_count=Count("products", filter=visible, distinct=True)
+        ).order_by("name", "pk")
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
@@ -89,15 +90,15 @@ class TagViewSet(
         services.do_delete_tag(self.membership, instance, actor=self.request.user)
 
 
-class TaggedProductViewSet(mixins.ListModelMixin, TokenOrganizationViewSet):
+class TaggedProductViewSet(mixins.ListModelMixin, OrganizationViewSet):
     required_scope = SCOPES
     allow_app_passwords = True
+    model = Product  # `for_member`: collaborators and externals see the products given to them
     serializer_class = TaggedProductSerializer
 
-    def get_queryset(self) -> QuerySet[Product]:
-        products = Product.objects.for_member(self.membership)
+    def scope_queryset(self, products: QuerySet[Any]) -> QuerySet[Any]:
         for slug in self.request.query_params.getlist("tag"):
-            tag = Tag.objects.filter(organization=self.organization, slug=slug).first()
+            tag = Tag.objects.for_org(self.organization).filter(slug=slug).first()
             if tag is None:
                 return products.none()
             products = products.filter(tags=tag)

@@ -335,7 +335,7 @@ def test_member_without_two_factor_is_sent_to_set_it_up_then_gets_in(
 
     assert path_of(page) == "/security/two-factor/"
     expect(page.get_by_role("alert")).to_contain_text(
-        "This organization requires two-factor authentication. Set it up to continue"
+        f"{acme.name} requires two-factor authentication. Set it up to continue"
     )
     expect(page.get_by_text(f"Required by: {acme.name}.")).to_be_visible()
     page.goto(f"/orgs/{acme.slug}/members/")

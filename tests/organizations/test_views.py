@@ -84,7 +84,7 @@ PAGES: dict[str, dict[str, Any]] = {
     "leave": {"path": "/orgs/acme/leave/", "status": (200, 200, 200), "post": {}},
     "invitation-revoke": {
         "path": "/orgs/acme/invitations/{invitation}/revoke/",
-        "status": (405, 405, 405),  # POST only
+        "status": (405, 405, 403),  # POST only; a collaborator is refused whatever the method
         "post": {},
     },
 }

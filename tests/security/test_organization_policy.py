@@ -1,6 +1,7 @@
 """An organization's 2FA requirement: who may set it (/orgs/<slug>/security/), and members
-without 2FA sent to set it up before they use that organization's pages
-(security/middleware.py)."""
+without 2FA sent to set it up before they use that organization's pages (the policy
+`security.policies.two_factor_required`, applied by the access layer `organizations.access`; the
+other channels are in tests/organizations/test_access.py, every route in tests/test_routes.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.security.helpers import TWO_FACTOR_URL, text
 
 pytestmark = pytest.mark.django_db
 
-SETUP_MESSAGE = "This organization requires two-factor authentication."
+SETUP_MESSAGE = "Acme SA requires two-factor authentication."
 
 
 def security_url(org: Organization) -> str:
@@ -56,7 +57,7 @@ def test_security_page_for_collaborator_is_forbidden(as_erin: Client, acme: Orga
 def test_security_page_for_outsider_of_requiring_organization_is_still_not_found(
     as_dave: Client, acme: Organization
 ) -> None:
-    """The middleware does not tell an outsider that the organization requires 2FA."""
+    """The access layer does not tell an outsider that the organization requires 2FA."""
     require_two_factor(acme)
     assert as_dave.get(security_url(acme)).status_code == 404
     assert as_dave.get(reverse("organizations:dashboard", args=["acme"])).status_code == 404
@@ -176,12 +177,3 @@ def test_member_is_let_through_when_no_longer_required(as_erin: Client, acme: Or
     require_two_factor(acme)
     OrganizationSecurityPolicy.objects.filter(organization=acme).update(require_two_factor=False)
     assert as_erin.get(reverse("organizations:dashboard", args=["acme"])).status_code == 200
-
-
-@pytest.mark.urls("tests.security.urls_policy")
-def test_member_without_two_factor_is_sent_away_from_any_apps_organization_pages(
-    as_erin: Client, acme: Organization
-) -> None:
-    assert as_erin.get("/orgs/acme/invoices/").status_code == 200
-    require_two_factor(acme)
-    assert as_erin.get("/orgs/acme/invoices/")["Location"] == TWO_FACTOR_URL

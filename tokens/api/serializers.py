@@ -17,9 +17,7 @@ class MailingListSerializer(serializers.ModelSerializer):
 
     def validate_name(self, value: str) -> str:
         organization = self.context["organization"]
-        if MailingList.objects.filter(
-            organization=organization, name__iexact=value.strip()
-        ).exists():
+        if MailingList.objects.for_org(organization).filter(name__iexact=value.strip()).exists():
             raise serializers.ValidationError("A mailing list with this name exists already.")
         return value.strip()
 

@@ -1,47 +1,81 @@
 """The Newsletter API (the guide's example): mailing lists and subscribers of the token's
-organization. The organization comes from the token itself, so no request can name another one:
-another organization's list is a 404."""
+organization. The organization comes from the credential (`OrganizationViewSet`), so no request
+can name another one: another organization's list is a 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
 
+from organizations import access
 from organizations.models import Membership, Organization
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
-from tokens.models import ApiToken, MailingList, Subscriber
+from tokens.models import MailingList, Subscriber
 
 
-class TokenOrganizationViewSet(viewsets.GenericViewSet):
-    """Base of every organization API view: `self.organization` is the token's organization; with
-    an application password (HTTP Basic), the one named by `?organization=<slug>` among the
-    person's own (anything else is a 404)."""
+class OrganizationViewSet(viewsets.GenericViewSet):
+    """Base of every organization API view: the one place that scopes it (STYLE rule 4).
+
+    - The organization is the one the credential was admitted for by the access layer: the
+      token's own, or with an application password (HTTP Basic) the one named by
+      `?organization=<slug>` among the person's own (`security.api_auth`); none is a 404.
+    - The role: `read_capability` for GET/HEAD/OPTIONS and `write_capability` for the other
+      methods name capability properties of `Membership`; a lower role gets 403
+      `role_not_allowed` before any handler runs.
+    - The objects: `get_queryset` starts from `model.objects.for_member(membership)`, so no
+      endpoint can serve another organization's object; `scope_queryset` narrows or annotates.
+    """
 
     required_scope: str | tuple[str, ...] = ""
+    model: type[Model]
+    read_capability: str | None = None
+    write_capability: str | None = None
 
-    @cached_property
-    def organization(self) -> Any:
-        """Resolved once per request (a view instance serves one request)."""
-        token = self.request.auth
-        if isinstance(token, ApiToken):
-            return token.organization
-        return get_object_or_404(
-            Organization.objects.for_user(self.request.user),
-            slug=self.request.query_params.get("organization", ""),
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, token scope, throttles
+        capability = (
+            self.read_capability if request.method in SAFE_METHODS else self.write_capability
         )
+        if capability is not None and not access.allows(self.membership, capability):
+            raise access.RoleNotAllowed
 
     @cached_property
     def membership(self) -> Membership:
-        """The person's membership of that organization: its role decides what they may change."""
-        return get_object_or_404(
-            Membership.objects.select_related("organization"),
-            user=self.request.user,
-            organization=self.organization,
-        )
+        """The person's membership of that organization: its role decides what they may do."""
+        membership: Membership | None = getattr(self.request.auth, "membership", None)
+        if membership is None:
+            raise NotFound
+        return membership
+
+    @property
+    def organization(self) -> Organization:
+        return self.membership.organization
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, drawn without a request
+            return self.model.objects.none()  # type: ignore[attr-defined]
+        return self.scope_queryset(self.model.objects.for_member(self.membership))  # type: ignore[attr-defined]
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The endpoint's narrowing or annotations of the member's objects."""
+        return queryset
+
+
+class NewsletterViewSet(OrganizationViewSet):
+    """Mailing lists hold subscribers' addresses: externals do not read them, and only legal
+    representatives and administrators change them (issue 11, finding 10)."""
+
+    required_scope = "newsletter"
+    allow_app_passwords = True
+    read_capability = "can_read_newsletter"
+    write_capability = "can_manage_newsletter"
 
 
 class MailingListViewSet(
@@ -49,16 +83,13 @@ class MailingListViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    TokenOrganizationViewSet,
+    NewsletterViewSet,
 ):
-    required_scope = "newsletter"
-    allow_app_passwords = True
+    model = MailingList
     serializer_class = MailingListSerializer
 
-    def get_queryset(self) -> QuerySet[MailingList]:
-        return MailingList.objects.filter(organization=self.organization).annotate(
-            subscriber_count=Count("subscribers")
-        )
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.annotate(subscriber_count=Count("subscribers"))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "organization": self.organization}
@@ -71,19 +102,18 @@ class SubscriberViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
-    TokenOrganizationViewSet,
+    NewsletterViewSet,
 ):
-    required_scope = "newsletter"
-    allow_app_passwords = True
+    model = Subscriber
     serializer_class = SubscriberSerializer
 
     def mailing_list(self) -> MailingList:
         return get_object_or_404(
-            MailingList, organization=self.organization, pk=self.kwargs["list_pk"]
+            MailingList.objects.for_member(self.membership), pk=self.kwargs["list_pk"]
         )
 
-    def get_queryset(self) -> QuerySet[Subscriber]:
-        return Subscriber.objects.filter(mailing_list=self.mailing_list())
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(mailing_list=self.mailing_list())
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
