@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clock() -> Any:
-    with time_machine.travel(next_full_hour(), tick=False) as traveller:
+    """The start of a day (UTC): the organization limit's window is a day, so "try again in" is
+    exactly 24 hours whatever time the suite runs."""
+    start_of_day = next_full_hour().replace(hour=0) + timedelta(days=1)
+    with time_machine.travel(start_of_day, tick=False) as traveller:
         yield traveller
 
 
