@@ -159,6 +159,28 @@ def test_step_one_refuses_two_different_new_passwords(alice: User, here: Client)
     assert alice.check_password(PASSWORD)
 
 
+def test_step_one_refuses_the_current_password_as_the_new_one(alice: User, here: Client) -> None:
+    """The password is thought known to someone else: it must not be accepted again."""
+    elsewhere = browser(alice)
+    response = change_password(here, current=PASSWORD, new=PASSWORD)
+    assert response.status_code == 200
+    assert "The new password must be different from your current one." in text(response)
+    assert is_signed_in(elsewhere)
+    assert not Notification.objects.exists()
+    assert not AuditEvent.objects.filter(subject_user=alice).exists()
+    assert here.get(STEP2)["Location"] == STEP1  # the wizard did not start
+
+
+def test_step_one_with_a_wrong_current_password_does_not_say_whether_the_new_one_is_it(
+    here: Client,
+) -> None:
+    """The "same as the current one" check must not become a way to guess the password that
+    skips the limit on the current-password field."""
+    response = change_password(here, current="not my password at all", new=PASSWORD)
+    assert "This is not your current password." in text(response)
+    assert "different from your current one" not in text(response)
+
+
 def test_step_one_signs_out_other_sessions_and_keeps_this_one(
     alice: User, dave: User, here: Client
 ) -> None:
