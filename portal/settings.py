@@ -307,7 +307,7 @@ CREDENTIAL_INVENTORIES = [
     "accounts.inventory.OtherSessions",
     "security.inventory.ApplicationPasswords",
     "tokens.inventory.ApiTokens",
-    "security.inventory.RecentTwoFactorDevices",
+    "security.inventory.TwoFactorMethods",
 ]
 # Cards of the organization dashboard from the apps above `organizations` (each a function
 # (request, membership) -> {"template": ..., ...}).

@@ -23,7 +23,7 @@ from django_otp.models import Device
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from accounts.views import wait_message
+from accounts.views import safe_next, wait_message
 from organizations.models import Membership
 from organizations.views import org_member_required
 from portal import ratelimit
@@ -331,8 +331,11 @@ def method_preferred(request: HttpRequest, method: str) -> HttpResponse:
 @login_required
 @require_recent_password
 def method_remove(request: HttpRequest, method: str) -> HttpResponse:
+    """The one confirmation of removing a method, for the 2FA page and the "password
+    compromised?" wizard alike: `next` (on this site) is where Cancel and the removal go back."""
     device = _own_method(request, method)
     user: User = request.user  # type: ignore[assignment]
+    back = safe_next(request, default="security:two-factor")
     is_last = len(methods_for(user)) == 1
     requiring = services.organizations_requiring_two_factor(user) if is_last else []
     if request.method == "POST" and not requiring:
@@ -353,7 +356,7 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
             if verified_by_it:
                 otp_login(request, methods_for(user)[0])
             messages.success(request, _("The method is removed."))
-        return redirect("security:two-factor")
+        return redirect(back)
     return render(
         request,
         "security/method_remove.html",
@@ -362,6 +365,7 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
             "device_kind": kind_label(device),
             "is_last": is_last,
             "requiring": requiring,
+            "back": back,
         },
         status=409 if requiring and request.method == "POST" else 200,
     )
