@@ -3,9 +3,10 @@
 1. the current password and a new one, applied at once: every other session is signed out, this
    one stays;
 2. the inventory of what someone holding the old password may have created or used (other
-   sessions, application passwords, API tokens, 2FA methods added recently), each revocable on
-   its own or all at once per category — the categories come from settings.CREDENTIAL_INVENTORIES
-   (accounts.inventory), so this module imports none of the apps that own them;
+   sessions, application passwords, API tokens, 2FA methods with the recently added ones pointed
+   out) — the categories come from settings.CREDENTIAL_INVENTORIES (accounts.inventory), so this
+   module imports none of the apps that own them. Most are revoked here, one by one or all at
+   once; 2FA methods are removed on the 2FA page's own confirmation, which comes back here;
 3. the security review (security.review shows it as the last step), then "Finish", which sends
    the person one summary of what changed.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
@@ -36,13 +38,15 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import PasswordChangeForm
 from accounts.inventory import (
+    ConfirmedInventory,
     CredentialInventory,
-    RevocationRefused,
+    InventoryCategory,
+    InventoryItem,
     credential_inventories,
     find_inventory,
 )
 from accounts.models import User
-from accounts.reauth import is_recently_authenticated, mark_recently_authenticated
+from accounts.reauth import mark_recently_authenticated
 from accounts.views import wait_message
 from portal import ratelimit
 from portal.audit import record_event
@@ -99,13 +103,29 @@ def do_change_compromised_password(
     return ended
 
 
+def revoked_during(user: User, state: WizardState) -> dict[str, list[str]]:
+    """Category key -> names of what went during this run: what the wizard revoked itself, and
+    what the owning apps' confirmation pages removed (they record it, the wizard does not)."""
+    since = datetime.fromtimestamp(state["started_at"], tz=UTC)
+    revoked: dict[str, list[str]] = {}
+    for inv in credential_inventories():
+        if isinstance(inv, ConfirmedInventory):
+            names = inv.removed_since(user, since)
+        else:
+            names = state["revoked"].get(inv.key, [])
+        if names:
+            revoked[inv.key] = names
+    return revoked
+
+
 def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: User) -> None:
     """The end of the wizard: one audit event and one summary email of what changed and what
     was revoked. The email's key is the run's id, so finishing twice sends it once."""
+    by_category = revoked_during(user, state)
     revoked = [
-        {"label": inv.label, "names": state["revoked"][inv.key]}
+        {"label": inv.label, "names": by_category[inv.key]}
         for inv in credential_inventories()
-        if state["revoked"].get(inv.key)
+        if inv.key in by_category
     ]
     with transaction.atomic():
         record_event(
@@ -115,7 +135,7 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
             subject_user=user,
             data={
                 "other_sessions_ended": state["sessions_ended"],
-                "revoked": {key: len(names) for key, names in state["revoked"].items() if names},
+                "revoked": {key: len(names) for key, names in by_category.items()},
             },
         )
         send_email(
@@ -133,11 +153,6 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
 
 
 # --- Views ---------------------------------------------------------------------------------------
-
-
-def _reauth_then(request: HttpRequest, next_url: str) -> HttpResponse:
-    url = reverse("accounts:confirm-password")
-    return redirect(f"{url}?{urlencode({'next': next_url})}")
 
 
 @login_required
@@ -192,12 +207,31 @@ def inventory(request: HttpRequest) -> HttpResponse:
     if wizard_state(request) is None:
         return redirect("compromised:password")
     user: User = request.user  # type: ignore[assignment]
-    categories = [(inv, inv.items(user, request)) for inv in credential_inventories()]
+    back = f"{request.path}#"
+    categories = [
+        (
+            inv,
+            _rows(inv, inv.items(user, request), back_to=back + inv.key),
+            isinstance(inv, CredentialInventory),  # "Revoke all" is offered
+        )
+        for inv in credential_inventories()
+    ]
     return render(
         request,
         "accounts/compromised_inventory.html",
         {"categories": categories, **stepper(2)},
     )
+
+
+def _rows(
+    inv: InventoryCategory, items: list[InventoryItem], *, back_to: str
+) -> list[tuple[InventoryItem, str]]:
+    """Each item with the page that removes it after a confirmation, coming back to `back_to`;
+    "" where the wizard's own Revoke button does it."""
+    if not isinstance(inv, ConfirmedInventory):
+        return [(item, "") for item in items]
+    query = urlencode({"next": back_to})
+    return [(item, f"{inv.removal_url(item.id)}?{query}") for item in items]
 
 
 @login_required
@@ -209,11 +243,9 @@ def revoke(request: HttpRequest, category: str) -> HttpResponse:
     if state is None:
         return redirect("compromised:password")
     inv = find_inventory(category)
-    if inv is None:
-        raise Http404
+    if not isinstance(inv, CredentialInventory):
+        raise Http404  # unknown, or removed only on its owner's confirmation page
     step2 = reverse("compromised:inventory")
-    if inv.requires_recent_password and not is_recently_authenticated(request):
-        return _reauth_then(request, request.path if request.method == "GET" else step2)
     if request.method == "POST":
         ids = request.POST.getlist("item")
         if ids or request.POST.get("all"):
@@ -241,14 +273,10 @@ def _revoke(
     summary, and say what happened."""
     user: User = request.user  # type: ignore[assignment]
     before = {item.id: item.name for item in inv.items(user, request)}
-    try:
-        if ids is None:
-            inv.revoke_all(user, actor=user, request=request)
-        else:
-            inv.revoke(user, ids, actor=user, request=request)
-    except RevocationRefused as exc:
-        messages.error(request, str(exc))
-        return
+    if ids is None:
+        inv.revoke_all(user, actor=user, request=request)
+    else:
+        inv.revoke(user, ids, actor=user, request=request)
     remaining = {item.id for item in inv.items(user, request)}
     gone = [name for item_id, name in before.items() if item_id not in remaining]
     if gone:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from django import forms
@@ -112,6 +113,22 @@ class PasswordChangeForm(NewPasswordMixin):
         if not self.password_user.check_password(old):
             raise forms.ValidationError(_("This is not your current password."))
         return old
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse the current password as the new one: whoever changes it (often because it may
+        be known to someone else, as in the "password compromised?" wizard) must not keep it.
+        Compared as text, and only once the current password is proved (`old_password` is in
+        cleaned_data only then), so this never tells a guesser anything the limited
+        current-password check did not. A reset does not refuse it: with no current password
+        proved, the reset page would answer "is this the password?" to whoever holds the link,
+        outside every sign-in limit."""
+        cleaned = super().clean() or {}
+        old, new = cleaned.get("old_password"), cleaned.get("new_password1")
+        if old and new and hmac.compare_digest(old.encode(), new.encode()):
+            self.add_error(
+                "new_password1", _("The new password must be different from your current one.")
+            )
+        return cleaned
 
 
 class SetPasswordForm(NewPasswordMixin):

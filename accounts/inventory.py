@@ -1,16 +1,23 @@
 """What someone holding an old password may have created or used, category by category.
 
-The "password compromised?" wizard lists these and revokes them, but the credentials belong to
-other apps (application passwords and 2FA methods to `security`, API tokens to `tokens`), which
-`accounts` does not import. So each category is a class named in `settings.CREDENTIAL_INVENTORIES`
-and written in the app that owns the credential; every revocation goes through that app's own
-services, which audit it.
+The "password compromised?" wizard lists these, but the credentials belong to other apps
+(application passwords and 2FA methods to `security`, API tokens to `tokens`), which `accounts`
+does not import. So each category is a class named in `settings.CREDENTIAL_INVENTORIES` and
+written in the app that owns the credential; every removal goes through that app's own services,
+which audit it. A category is one of two kinds:
+
+- a `CredentialInventory` is revoked by the wizard itself, one item or all at once (sessions,
+  application passwords, API tokens):
 
     class ApplicationPasswords(CredentialInventory):
         key = "app-passwords"
         def items(self, user, request): ...
         def revoke(self, user, ids, *, actor, request): ...
         def revoke_all(self, user, *, actor, request): ...
+
+- a `ConfirmedInventory` is removed item by item on the owning app's own confirmation page, which
+  the wizard links to with a `next` back to step 2 (2FA methods: removing the last one turns 2FA
+  off, and only the 2FA page knows how to say so and when to refuse).
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ class InventoryItem:
     created: datetime | None
     last_used: datetime | None
     detail: str = ""
+    # A sentence that points the item out, e.g. a method added two days ago: "if this wasn't
+    # you, remove it". Empty for most.
+    hint: str = ""
 
     def is_unused(self, now: datetime | None = None) -> bool:
         """Not used for UNUSED_AFTER (or, never used, created longer ago than that)."""
@@ -52,29 +62,31 @@ class InventoryItem:
         return since is not None and since < (now or timezone.now()) - UNUSED_AFTER
 
 
-class RevocationRefused(Exception):
-    """The owning app refused (for example: an organization requires 2FA and this would remove
-    the last method). The message says why and what to do, in the person's words; nothing of
-    the refused revocation happened."""
-
-
-class CredentialInventory(ABC):
-    """One category of the inventory. Subclasses set the texts and implement the three methods;
-    they are stateless and instantiated per use."""
+class InventoryCategory(ABC):
+    """What every category has: its texts and its items. Subclasses are stateless and
+    instantiated per use."""
 
     key: ClassVar[str]  # in URLs: letters and hyphens
     label: ClassVar[Promise]  # "Application passwords"
     description: ClassVar[Promise]  # one sentence: what they are, why they matter here
     empty_text: ClassVar[Promise]  # "You have no application password."
     manage_url_name: ClassVar[str]  # the owning app's page for them
-    # Removing these is also "asking for the password" (DESIGN rule 2): the wizard lets it
-    # through only within settings.REAUTH_MAX_AGE of the password being proved.
-    requires_recent_password: ClassVar[bool] = False
     # The security review lists the category with its unused items flagged.
     in_review: ClassVar[bool] = False
 
     @abstractmethod
     def items(self, user: User, request: HttpRequest) -> list[InventoryItem]: ...
+
+    @abstractmethod
+    def count_text(self, count: int) -> str:
+        """ "3 application passwords"."""
+        ...
+
+
+class CredentialInventory(InventoryCategory):
+    """A category the wizard revokes itself: a button per item, and "Revoke all" after a
+    confirmation naming how many. Nothing revoked here needs the password again: the wizard's
+    step 1 proved it, and what needs more (2FA methods) is a ConfirmedInventory."""
 
     @abstractmethod
     def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
@@ -86,22 +98,34 @@ class CredentialInventory(ABC):
     def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int: ...
 
     @abstractmethod
-    def count_text(self, count: int) -> str:
-        """ "3 application passwords"."""
-        ...
-
-    @abstractmethod
     def consequence(self, count: int) -> str:
         """What revoking `count` of them does, said before the click."""
         ...
 
 
-def credential_inventories() -> list[CredentialInventory]:
+class ConfirmedInventory(InventoryCategory):
+    """A category whose items are removed one by one on the owning app's confirmation page,
+    never in one click from the wizard: removing one may turn a protection off, and that page
+    (with its own re-authentication, warnings and refusals) is the one place that says so."""
+
+    @abstractmethod
+    def removal_url(self, item_id: str) -> str:
+        """The owning app's confirmation page for removing the item; it honours `next`."""
+        ...
+
+    @abstractmethod
+    def removed_since(self, user: User, since: datetime) -> list[str]:
+        """Names of the user's items removed since `since`, whoever removed them: the wizard's
+        summary, which did not see the removals happen."""
+        ...
+
+
+def credential_inventories() -> list[InventoryCategory]:
     """The categories of settings.CREDENTIAL_INVENTORIES, in their order."""
     return [import_string(path)() for path in settings.CREDENTIAL_INVENTORIES]
 
 
-def find_inventory(key: str) -> CredentialInventory | None:
+def find_inventory(key: str) -> InventoryCategory | None:
     return next((inv for inv in credential_inventories() if inv.key == key), None)
 
 

@@ -306,7 +306,7 @@ CREDENTIAL_INVENTORIES = [
     "accounts.inventory.OtherSessions",
     "security.inventory.ApplicationPasswords",
     "tokens.inventory.ApiTokens",
-    "security.inventory.RecentTwoFactorDevices",
+    "security.inventory.TwoFactorMethods",
 ]
 # What a password reset revokes: functions (user, verified_at, *, actor) -> int, each in the app
 # that owns the credential, revoking the person's credentials created before the address was

@@ -1,8 +1,9 @@
 """What every "add a method" page does once the method works: the session is verified by it, and
 the new emergency codes (when this turned 2FA on) are shown once.
 
-The codes wait in the session, sealed (portal.crypto), until the person says they saved them:
-session data is only signed, and its row outlives the page.
+The codes wait in the session, sealed (portal.crypto), for the one page that shows them and takes
+them out (security.views.emergency_codes_new): session data is only signed, and its row outlives
+the page.
 """
 
 from __future__ import annotations

@@ -1,29 +1,35 @@
 """The security app's categories of the "password compromised?" inventory (accounts.inventory):
-application passwords, and second-factor methods added recently. Revoking goes through the
-services that own them, which audit and notify as they always do."""
+application passwords, and second-factor methods (the recently added ones pointed out). Removing
+goes through the services and pages that own them, which audit and notify as they always do."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp import login as otp_login
-from django_otp.models import Device
 
-from accounts.inventory import CredentialInventory, InventoryItem, RevocationRefused, parse_int_ids
+from accounts.inventory import (
+    ConfirmedInventory,
+    CredentialInventory,
+    InventoryItem,
+    parse_int_ids,
+)
 from accounts.models import User
-from security import app_passwords, services
-from security.methods import find_method, kind_label, methods_for
+from portal.models import AuditEvent
+from security import app_passwords
+from security.methods import kind_label, methods_for
 from security.models import ApplicationPassword
 
 # "Added recently": someone who knew the password may have added a method of their own to keep
-# a way in once the password is changed.
-RECENT_METHOD_DAYS = 30
+# a way in once the password is changed; step 2 points these out.
+RECENTLY_ADDED = timedelta(days=7)
+# What security.services.do_remove_method records (the last method's removal turns 2FA off).
+REMOVAL_ACTIONS = ("two_factor.method_removed", "two_factor.disabled")
 
 
 class ApplicationPasswords(CredentialInventory):
@@ -71,22 +77,22 @@ class ApplicationPasswords(CredentialInventory):
         ) % {"n": count}
 
 
-class RecentTwoFactorDevices(CredentialInventory):
-    key = "two-factor"
-    label = _("Two-factor methods added recently")
-    description = _(
-        "Methods added in the last 30 days. Someone who knew your password may have added one "
-        "to keep a way in: remove any you did not add yourself."
-    )
-    empty_text = _("No method was added in the last 30 days.")
-    manage_url_name = "security:two-factor"
-    requires_recent_password = True
+class TwoFactorMethods(ConfirmedInventory):
+    """Every method, the recently added ones pointed out. Each is removed on the 2FA page's
+    confirmation (security.views.method_remove), which warns when it is the last method and
+    refuses when an organization requires 2FA."""
 
-    def _recent(self, user: User) -> list[Device]:
-        since = timezone.now() - timedelta(days=RECENT_METHOD_DAYS)
-        return [m for m in methods_for(user) if m.created_at and m.created_at >= since]
+    key = "two-factor"
+    label = _("Two-factor methods")
+    description = _(
+        "The ways you confirm it's you after your password. Someone who knew your password may "
+        "have added one to keep a way in: remove any you did not add yourself."
+    )
+    empty_text = _("You have no two-factor method.")
+    manage_url_name = "security:two-factor"
 
     def items(self, user: User, request: HttpRequest) -> list[InventoryItem]:
+        now = timezone.now()
         return [
             InventoryItem(
                 id=m.persistent_id,
@@ -94,50 +100,29 @@ class RecentTwoFactorDevices(CredentialInventory):
                 created=m.created_at,
                 last_used=m.last_used_at,
                 detail=str(kind_label(m)),
+                hint=_added_recently_hint(m.created_at, now),
             )
-            for m in self._recent(user)
+            for m in methods_for(user)
         ]
 
-    def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
-        recent = {m.persistent_id for m in self._recent(user)}
-        found = (find_method(user, i) for i in dict.fromkeys(ids) if i in recent)
-        return self._remove(user, [d for d in found if d is not None], actor=actor, request=request)
+    def removal_url(self, item_id: str) -> str:
+        return reverse("security:method-remove", args=[item_id])
 
-    def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int:
-        return self._remove(user, self._recent(user), actor=actor, request=request)
-
-    def _remove(
-        self, user: User, devices: list[Device], *, actor: User, request: HttpRequest
-    ) -> int:
-        """All or nothing: when an organization requires 2FA and these are the last methods,
-        none is removed and the person is told why."""
-        if not devices:
-            return 0
-        verified_by = request.session.get(DEVICE_ID_SESSION_KEY)
-        removed = {d.persistent_id for d in devices}  # before deleting, which clears the pk
-        try:
-            with transaction.atomic():
-                for device in devices:
-                    services.do_remove_method(device, actor=actor)
-        except services.TwoFactorRequired as exc:
-            raise RevocationRefused(str(exc)) from exc
-        # As on the 2FA page: the session passed a second factor when it signed in; removing the
-        # method that did it leaves it verified under a remaining one, if any.
-        remaining = methods_for(user)
-        if verified_by in removed and remaining:
-            otp_login(request, remaining[0])
-        return len(devices)
+    def removed_since(self, user: User, since: datetime) -> list[str]:
+        events = AuditEvent.objects.filter(
+            subject_user=user, action__in=REMOVAL_ACTIONS, created_at__gte=since
+        ).order_by("created_at")
+        return [str(e.data.get("name", "")) for e in events]
 
     def count_text(self, count: int) -> str:
-        return ngettext(
-            "%(n)d two-factor method added recently",
-            "%(n)d two-factor methods added recently",
-            count,
-        ) % {"n": count}
+        return ngettext("%(n)d two-factor method", "%(n)d two-factor methods", count) % {"n": count}
 
-    def consequence(self, count: int) -> str:
-        return ngettext(
-            "%(n)d two-factor method will be removed; it can no longer be used to sign in.",
-            "%(n)d two-factor methods will be removed; they can no longer be used to sign in.",
-            count,
-        ) % {"n": count}
+
+def _added_recently_hint(created: datetime | None, now: datetime) -> str:
+    if created is None or created < now - RECENTLY_ADDED:
+        return ""
+    if created > now - timedelta(minutes=1):  # timesince would say "0 minutes"
+        return gettext("Added a moment ago — if this wasn't you, remove it.")
+    return gettext("Added %(ago)s ago — if this wasn't you, remove it.") % {
+        "ago": timesince(created, now, depth=1)
+    }

@@ -51,11 +51,6 @@ urlpatterns = [
         name="emergency-codes-new",
     ),
     path(
-        "security/two-factor/emergency-codes/download/",
-        views.emergency_codes_download,
-        name="emergency-codes-download",
-    ),
-    path(
         "security/two-factor/emergency-codes/regenerate/",
         views.emergency_codes_regenerate,
         name="emergency-codes-regenerate",

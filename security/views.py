@@ -23,7 +23,7 @@ from django_otp.models import Device
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from accounts.views import wait_message
+from accounts.views import safe_next, wait_message
 from organizations.access import org_member_required
 from organizations.models import Membership
 from portal import ratelimit
@@ -261,32 +261,39 @@ def _otpauth_uri(email: str, secret: str) -> str:
 @login_required
 @never_cache
 def emergency_codes_new(request: HttpRequest) -> HttpResponse:
-    """The new codes, shown once: they leave the session when the person says they saved them."""
-    codes = activation.new_codes(request)
-    if not codes:
-        return redirect("security:two-factor")
+    """The new codes, shown exactly once: this page takes them out of the session as it shows
+    them, with their download inside the page, so no copy waits anywhere for a reload, a second
+    tab or someone at the same computer later. A reload says they were shown and offers new
+    ones. The button after them only leads on."""
     if request.method == "POST":
         activation.forget_new_codes(request)
         return redirect("security:two-factor")
-    return _no_store(render(request, "security/emergency_codes_new.html", {"codes": codes}))
-
-
-@login_required
-@never_cache
-def emergency_codes_download(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     codes = activation.new_codes(request)
-    if not codes:
-        raise Http404
+    activation.forget_new_codes(request)
+    if not codes and emergency_device(user) is None:
+        return redirect("security:two-factor")  # 2FA is off: there are no codes to speak of
+    download_url = _codes_file_url(user, codes) if codes else ""
+    return _no_store(
+        render(
+            request,
+            "security/emergency_codes_new.html",
+            {"codes": codes, "download_url": download_url},
+        )
+    )
+
+
+def _codes_file_url(user: User, codes: list[str]) -> str:
+    """The codes as a text file in a data: link, which the browser saves without asking the
+    server again."""
     lines = [
-        _("Emergency codes for %(email)s") % {"email": request.user.email},  # type: ignore[union-attr]
+        _("Emergency codes for %(email)s") % {"email": user.email},
         _("Each code works once, when you cannot use your usual method."),
         "",
         *codes,
         "",
     ]
-    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="emergency-codes.txt"'
-    return _no_store(response)
+    return "data:text/plain;charset=utf-8," + quote("\n".join(lines))
 
 
 @login_required
@@ -331,8 +338,11 @@ def method_preferred(request: HttpRequest, method: str) -> HttpResponse:
 @login_required
 @require_recent_password
 def method_remove(request: HttpRequest, method: str) -> HttpResponse:
+    """The one confirmation of removing a method, for the 2FA page and the "password
+    compromised?" wizard alike: `next` (on this site) is where Cancel and the removal go back."""
     device = _own_method(request, method)
     user: User = request.user  # type: ignore[assignment]
+    back = safe_next(request, default="security:two-factor")
     is_last = len(methods_for(user)) == 1
     requiring = services.organizations_requiring_two_factor(user) if is_last else []
     if request.method == "POST" and not requiring:
@@ -353,7 +363,7 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
             if verified_by_it:
                 otp_login(request, methods_for(user)[0])
             messages.success(request, _("The method is removed."))
-        return redirect("security:two-factor")
+        return redirect(back)
     return render(
         request,
         "security/method_remove.html",
@@ -362,6 +372,7 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
             "device_kind": kind_label(device),
             "is_last": is_last,
             "requiring": requiring,
+            "back": back,
         },
         status=409 if requiring and request.method == "POST" else 200,
     )

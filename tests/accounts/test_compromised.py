@@ -10,6 +10,7 @@ import re
 import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -23,9 +24,9 @@ from organizations.models import Organization
 from portal.models import AuditEvent, Notification
 from security import app_passwords
 from security import services as security_services
-from security.models import ApplicationPassword, TOTPDevice
+from security.models import ApplicationPassword, EmergencyCodesDevice, TOTPDevice
 from tests.accounts.helpers import FIREFOX, SAFARI, is_signed_in, sign_in
-from tests.conftest import signed_in, with_authenticator
+from tests.conftest import signed_in
 from tests.factories import PASSWORD, UserFactory
 from tests.organizations.test_get_pages_readonly import _session_key, _snapshot
 from tokens import services as token_services
@@ -42,8 +43,19 @@ def revoke_url(category: str) -> str:
     return reverse("compromised:revoke", args=[category])
 
 
+def remove_url(device: TOTPDevice) -> str:
+    """The 2FA page's confirmation of removing `device`, as step 2 links to it."""
+    url = reverse("security:method-remove", args=[device.persistent_id])
+    return f"{url}?{urlencode({'next': f'{STEP2}#two-factor'})}"
+
+
 def text(response: Any) -> str:
     return html.unescape(response.content.decode())
+
+
+def words_html(response: Any) -> str:
+    """The page with spaces collapsed, tags kept."""
+    return " ".join(text(response).split())
 
 
 def words(response: Any) -> str:
@@ -159,6 +171,28 @@ def test_step_one_refuses_two_different_new_passwords(alice: User, here: Client)
     assert alice.check_password(PASSWORD)
 
 
+def test_step_one_refuses_the_current_password_as_the_new_one(alice: User, here: Client) -> None:
+    """The password is thought known to someone else: it must not be accepted again."""
+    elsewhere = browser(alice)
+    response = change_password(here, current=PASSWORD, new=PASSWORD)
+    assert response.status_code == 200
+    assert "The new password must be different from your current one." in text(response)
+    assert is_signed_in(elsewhere)
+    assert not Notification.objects.exists()
+    assert not AuditEvent.objects.filter(subject_user=alice).exists()
+    assert here.get(STEP2)["Location"] == STEP1  # the wizard did not start
+
+
+def test_step_one_with_a_wrong_current_password_does_not_say_whether_the_new_one_is_it(
+    here: Client,
+) -> None:
+    """The "same as the current one" check must not become a way to guess the password that
+    skips the limit on the current-password field."""
+    response = change_password(here, current="not my password at all", new=PASSWORD)
+    assert "This is not your current password." in text(response)
+    assert "different from your current one" not in text(response)
+
+
 def test_step_one_signs_out_other_sessions_and_keeps_this_one(
     alice: User, dave: User, here: Client
 ) -> None:
@@ -243,7 +277,7 @@ def test_inventory_lists_each_category_with_name_created_and_last_used(
         "Other sessions",
         "Application passwords",
         "API tokens",
-        "Two-factor methods added recently",
+        "Two-factor methods",
     ):
         assert f">{heading}</h2>" in page
     assert "Safari · iOS" in page
@@ -253,7 +287,7 @@ def test_inventory_lists_each_category_with_name_created_and_last_used(
     assert "Deploy script (…" in page
     assert "Newsletter · Acme SA" in page
     assert "Unknown phone" in page
-    assert "My old phone" not in page  # added 60 days ago: not "recent"
+    assert "My old phone" in page  # every method is listed; the recent ones pointed out
     for theirs in ("Dave's mail", "Dave's script", "Dave's phone"):
         assert theirs not in page
     assert page.count("Never") >= 2  # the token and the new method were never used
@@ -268,7 +302,7 @@ def test_inventory_says_when_a_category_is_empty(started: Client) -> None:
     assert "You are signed in only here." in page
     assert "You have no application password." in page
     assert "You have no API token that works." in page
-    assert "No method was added in the last 30 days." in page
+    assert "You have no two-factor method." in page
     assert "Revoke all" not in page
 
 
@@ -345,15 +379,16 @@ def test_revoke_with_other_users_ids_changes_nothing(
         "sessions": [i.id for i in dave_session_id] + [daves_session.session.session_key or ""],
         "app-passwords": [str(daves_password.pk)],
         "api-tokens": [str(daves_token.pk)],
-        "two-factor": [daves_method.persistent_id],
     }
     for category, ids in posts.items():
         started.post(revoke_url(category), {"item": ids})
+    assert "Nothing was revoked: it was gone already." in text(started.get(STEP2))
+    remove_daves = reverse("security:method-remove", args=[daves_method.persistent_id])
+    assert started.post(remove_daves).status_code == 404
 
     assert _snapshot(_session_key(started)) == before
     assert is_signed_in(daves_session)
     assert ApplicationPassword.objects.get(pk=mine.pk).revoked_at is None
-    assert "Nothing was revoked: it was gone already." in text(started.get(STEP2))
 
 
 def test_revoke_with_made_up_ids_revokes_nothing_rather_than_everything(
@@ -409,57 +444,103 @@ def test_revoke_tokens_one_then_all_only_the_users_own(
     assert AuditEvent.objects.filter(action="token.revoked", subject_user=alice).count() == 2
 
 
-def test_revoke_a_recent_method_removes_it_and_keeps_the_others(
+def test_a_method_cannot_be_removed_in_one_click_from_the_wizard(
     alice: User, started: Client
 ) -> None:
-    old = method(alice, "My old phone", days_old=60)
-    intruder = method(alice, "Unknown phone")
+    """The review found "Revoke" removed alice's only method at once: 2FA off, emergency codes
+    void, no warning. The wizard itself removes no method any more."""
+    only = method(alice, "Phone")
+    security_services.do_regenerate_emergency_codes(alice, actor=alice)
 
-    started.post(revoke_url("two-factor"), {"item": intruder.persistent_id})
-    started.post(revoke_url("two-factor"), {"item": old.persistent_id})  # not in the list
+    for data in ({"item": only.persistent_id}, {"all": "1"}):
+        assert started.post(revoke_url("two-factor"), data).status_code == 404
+    assert started.get(revoke_url("two-factor")).status_code == 404
 
-    assert list(TOTPDevice.objects.filter(user=alice)) == [old]
-    event = AuditEvent.objects.get(action="two_factor.method_removed")
-    assert event.data["name"] == "Unknown phone"
+    assert TOTPDevice.objects.filter(pk=only.pk).exists()
+    assert EmergencyCodesDevice.objects.filter(user=alice).exists()
+    assert not AuditEvent.objects.filter(
+        action__in=("two_factor.method_removed", "two_factor.disabled")
+    ).exists()
 
 
-def test_revoke_all_recent_methods_refused_when_an_organization_requires_two_factor(
+def test_remove_on_step_two_opens_the_two_factor_page_confirmation_and_comes_back(
+    alice: User, started: Client
+) -> None:
+    only = method(alice, "Phone")
+    security_services.do_regenerate_emergency_codes(alice, actor=alice)
+    confirm_url = remove_url(only)
+    assert confirm_url in text(started.get(STEP2))  # the link of "Remove", with `next`
+
+    confirm = started.get(confirm_url)
+
+    page = text(confirm)
+    assert "Remove Phone" in page
+    assert (
+        "This is your last method: two-factor authentication will be turned off, and your "
+        "emergency codes will stop working." in page
+    )
+    assert f'href="{STEP2}#two-factor"' in page  # Cancel goes back to the wizard
+    assert TOTPDevice.objects.filter(pk=only.pk).exists()  # asking changed nothing
+
+    response = started.post(confirm_url)
+
+    assert response["Location"] == f"{STEP2}#two-factor"
+    assert not TOTPDevice.objects.filter(pk=only.pk).exists()
+    assert "Two-factor authentication is now off." in text(started.get(STEP2))
+
+
+def test_step_two_points_out_the_methods_added_recently(alice: User, started: Client) -> None:
+    method(alice, "My old phone", days_old=60)
+    method(alice, "Unknown phone", days_old=2)
+
+    response = started.get(STEP2)
+
+    rows = {
+        row.split("</th>")[0].rsplit(">", 1)[-1]: row
+        for row in words_html(response).split("<tr>")
+        if "</th>" in row
+    }
+    assert "Added 2 days ago — if this wasn't you, remove it." in rows["Unknown phone"]
+    assert "if this wasn't you" not in rows["My old phone"]  # listed, not pointed out
+    assert "Remove Unknown phone (Authenticator app)" in words(response)
+    assert "Remove My old phone (Authenticator app)" in words(response)
+
+
+def test_removal_from_the_wizard_refused_when_an_organization_requires_two_factor(
     alice: User, acme: Organization, started: Client
 ) -> None:
-    first, second = method(alice, "Phone A"), method(alice, "Phone B")
+    only = method(alice, "Phone")
     security_services.do_set_organization_requirement(acme, True, actor=alice)
 
-    response = started.post(revoke_url("two-factor"), {"all": "1"}, follow=True)
+    response = started.post(remove_url(only))
 
+    assert response.status_code == 409
     assert "Acme SA requires two-factor authentication" in text(response)
-    assert set(TOTPDevice.objects.filter(user=alice)) == {first, second}  # all or nothing
+    assert TOTPDevice.objects.filter(pk=only.pk).exists()
 
 
-def test_removing_methods_needs_a_recent_password(alice: User, started: Client) -> None:
+def test_removing_a_method_from_the_wizard_needs_a_recent_password(
+    alice: User, started: Client
+) -> None:
     intruder = method(alice, "Unknown phone")
     session = started.session
     session[REAUTH_SESSION_KEY] = time.time() - 3600
     session.save()
 
-    response = started.post(revoke_url("two-factor"), {"item": intruder.persistent_id})
+    response = started.post(remove_url(intruder))
 
     assert response["Location"].startswith(reverse("accounts:confirm-password"))
     assert TOTPDevice.objects.filter(pk=intruder.pk).exists()
+    # After the password, the person is back on the confirmation, still on its way to step 2.
+    back = parse_qs(urlsplit(response["Location"]).query)["next"][0]
+    assert back == remove_url(intruder)
 
 
-def test_removing_the_method_that_verified_this_session_keeps_it_verified(alice: User) -> None:
-    kept = with_authenticator(alice)
-    TOTPDevice.objects.filter(pk=kept.pk).update(created_at=timezone.now() - timedelta(days=90))
+def test_removal_next_to_another_site_is_ignored(alice: User, started: Client) -> None:
     intruder = method(alice, "Unknown phone")
-    client = signed_in(alice, verified=False)
-    session = client.session
-    session["otp_device_id"] = intruder.persistent_id
-    session.save()
-    change_password(client)
-
-    client.post(revoke_url("two-factor"), {"item": intruder.persistent_id})
-
-    assert client.session["otp_device_id"] == kept.persistent_id
+    url = reverse("security:method-remove", args=[intruder.persistent_id])
+    response = started.post(f"{url}?next=https://evil.example/")
+    assert response["Location"] == reverse("security:two-factor")
 
 
 def test_pages_of_the_wizard_change_nothing_on_get(
@@ -468,10 +549,10 @@ def test_pages_of_the_wizard_change_nothing_on_get(
     browser(alice, password=NEW_PASSWORD)
     app_password(alice, "Thunderbird")
     token(alice, acme, "Deploy script")
-    method(alice, "Unknown phone")
+    intruder = method(alice, "Unknown phone")
     before = _snapshot(_session_key(started))
-    urls = [STEP1, STEP2, STEP3, FINISH, reverse("review:index")] + [
-        revoke_url(c) for c in ("sessions", "app-passwords", "api-tokens", "two-factor")
+    urls = [STEP1, STEP2, STEP3, FINISH, reverse("review:index"), remove_url(intruder)] + [
+        revoke_url(c) for c in ("sessions", "app-passwords", "api-tokens")
     ]
     for url in urls:
         assert started.get(url).status_code in (200, 302, 405), url
@@ -555,9 +636,10 @@ def test_whole_wizard_revokes_in_every_category(
     intruder_method = method(alice, "Intruder phone")
     daves = (app_password(dave, "Dave's mail"), token(dave, keller, "Dave's script"))
 
-    for category in ("sessions", "app-passwords", "api-tokens", "two-factor"):
+    for category in ("sessions", "app-passwords", "api-tokens"):
         assert here.get(revoke_url(category)).status_code == 200, category
         here.post(revoke_url(category), {"all": "1"})
+    assert here.post(remove_url(intruder_method))["Location"] == f"{STEP2}#two-factor"
     step2 = text(here.get(STEP2))
     assert step2.count("Revoke all") == 0
     assert text(here.get(STEP3)).count("Step 3 of 3") == 1
@@ -575,7 +657,7 @@ def test_whole_wizard_revokes_in_every_category(
         "Revoked — Other sessions: Safari · iOS",
         "Revoked — Application passwords: Intruder mail",
         "Revoked — API tokens: Intruder script (…",
-        "Revoked — Two-factor methods added recently: Intruder phone",
+        "Revoked — Two-factor methods: Intruder phone",
     ):
         assert line in body
     actions = set(AuditEvent.objects.filter(subject_user=alice).values_list("action", flat=True))

@@ -448,6 +448,16 @@ def test_password_change_with_wrong_current_password_is_refused(
     assert not Notification.objects.exists()
 
 
+def test_password_change_refuses_the_current_password_as_the_new_one(
+    as_alice: Client, alice: User
+) -> None:
+    response = change_password(as_alice, PASSWORD, new=PASSWORD)
+    assert response.status_code == 200
+    assert "The new password must be different from your current one." in text(response)
+    assert not Notification.objects.exists()
+    assert not AuditEvent.objects.filter(action="user.password_changed").exists()
+
+
 def test_password_change_refuses_129_characters(as_alice: Client, alice: User) -> None:
     too_long = ("velvet otters " * 10)[:129]
     response = change_password(as_alice, PASSWORD, new=too_long)

@@ -1,7 +1,8 @@
 """The "password compromised?" wizard in a real browser, found by role and name as a person finds
 it: from the security review, change the password (another browser of the account is signed out),
-remove a method someone added, revoke every application password after the confirmation, review,
-finish. axe-core and the frame check on every step, and on the review page."""
+remove a method someone added (on the 2FA page's confirmation, back to the wizard), revoke every
+application password after the confirmation, review, finish. axe-core and the frame check on every
+step, and on the review page."""
 
 from __future__ import annotations
 
@@ -92,8 +93,19 @@ def test_wizard_in_three_steps_from_the_security_review(
     expect(page.get_by_text("Step 2 of 3")).to_be_visible()
     expect(page.get_by_text("You are signed in only here.")).to_be_visible()
     assert_accessible(page, "step 2")
-    page.get_by_role("button", name="Revoke Unknown phone (Authenticator app)").click()
-    expect(page.get_by_role("status")).to_have_text("Revoked: 1 two-factor method added recently.")
+    methods = page.get_by_role("region", name="Two-factor methods")
+    expect(methods.get_by_role("row").filter(has_text="Unknown phone")).to_contain_text(
+        "ago — if this wasn't you, remove it."
+    )
+    methods.get_by_role("link", name="Remove Unknown phone (Authenticator app)").click()
+
+    # The 2FA page's own confirmation, on its way back to step 2.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove Unknown phone")
+    assert_accessible(page, "step 2, removing a method")
+    page.get_by_role("button", name="Remove this method").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke what you do not recognise")
+    expect(page.get_by_role("status")).to_have_text("The method is removed.")
+    expect(methods.get_by_role("row").filter(has_text="Unknown phone")).to_have_count(0)
     page.get_by_role("link", name="Revoke all (Application passwords)").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Revoke all: Application passwords")

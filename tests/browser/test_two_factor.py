@@ -141,7 +141,8 @@ def test_turn_on_authenticator_app_then_sign_in_with_a_fresh_code(
     assert not any(code.replace("-", "") in h for code in codes for h in stored)
     # The codes are shown once.
     page.goto("/security/two-factor/emergency-codes/")
-    assert path_of(page) == "/security/two-factor/"
+    expect(page.get_by_role("status")).to_contain_text("were shown once")
+    expect(page.locator("#emergency-codes")).to_have_count(0)
 
     sign_out(page)
     sign_in(page, giulia)

@@ -16,6 +16,7 @@ from accounts.models import Session, User
 from organizations.models import Organization
 from portal.models import AuditEvent, Notification
 from security import services
+from security.activation import NEW_CODES_KEY
 from security.methods import has_two_factor
 from security.models import (
     EmergencyCode,
@@ -41,7 +42,6 @@ pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("security:totp-add")
 CODES_URL = reverse("security:emergency-codes-new")
-DOWNLOAD_URL = reverse("security:emergency-codes-download")
 REGENERATE_URL = reverse("security:emergency-codes-regenerate")
 TURNED_OFF_WARNING = "two-factor authentication will be turned off"
 TURNED_OFF_BANNER = (
@@ -170,9 +170,6 @@ def test_confirm_with_right_code_turns_on_and_shows_ten_codes(
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
     assert has_two_factor(alice)
     assert len(codes) == 10 == len(set(codes))
-    response = as_alice.get(CODES_URL)
-    assert "no-store" in response["Cache-Control"]
-    assert "they will not be shown again" in text(response)
     # The codes shown are the ones that work.
     assert EmergencyCodesDevice.objects.get(user=alice).verify_token(codes[0])
     assert is_verified(as_alice)
@@ -200,48 +197,104 @@ def test_confirm_signs_out_the_other_sessions(
     assert Session.objects.filter(user=alice).count() == 1
 
 
-def test_codes_page_after_saving_shows_them_no_more(
+def first_view_of_codes(client: Client) -> Any:
+    """Turn 2FA on in `client` up to the redirect to the codes page, then open it (once)."""
+    device, page = start(client)
+    response = client.post(confirm_url(device), {"code": code_at(shown_secret(page))})
+    assert response["Location"] == CODES_URL
+    return client.get(CODES_URL)
+
+
+def download_link(page: str) -> tuple[str, str]:
+    """The "Download as a text file" link: its file name and the text it downloads."""
+    found = re.search(
+        r'<a [^>]*href="data:text/plain;charset=utf-8,([^"]*)" download="([^"]*)"', page
+    )
+    assert found, "no download link"
+    return found.group(2), unquote(found.group(1))
+
+
+def test_codes_are_shown_once_with_a_warning_and_no_store(
     clock: time_machine.Traveller, as_alice: Client
 ) -> None:
-    _device, codes = enrol(as_alice)
-    response = as_alice.post(CODES_URL)
-    assert response["Location"] == TWO_FACTOR_URL
-    again = as_alice.get(CODES_URL, follow=True)
-    assert again.redirect_chain[-1][0] == TWO_FACTOR_URL
+    response = first_view_of_codes(as_alice)
+    assert len(shown_codes(text(response))) == 10
+    assert "they will not be shown again" in text(response)
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_codes_page_reloaded_says_they_were_shown_and_offers_new_ones(
+    clock: time_machine.Traveller, as_alice: Client, alice: User
+) -> None:
+    """The review found the codes still there on reload, until "I saved them" was clicked."""
+    codes = shown_codes(text(first_view_of_codes(as_alice)))
+
+    again = as_alice.get(CODES_URL)
+
     page = text(again)
+    assert again.status_code == 200
+    assert not any(code in page for code in codes)
+    assert "Your emergency codes were shown once, when they were made" in page
+    assert f'href="{REGENERATE_URL}"' in page
+    assert "no-store" in again["Cache-Control"]
+    assert EmergencyCodesDevice.objects.get(user=alice).remaining == 10  # nothing changed
+
+
+def test_codes_leave_the_session_as_they_are_shown(
+    clock: time_machine.Traveller, as_alice: Client
+) -> None:
+    device, page = start(as_alice)
+    as_alice.post(confirm_url(device), {"code": code_at(shown_secret(page))})
+    assert NEW_CODES_KEY in as_alice.session  # sealed, waiting for the page
+    as_alice.get(CODES_URL)
+    assert NEW_CODES_KEY not in as_alice.session
+
+
+def test_codes_download_is_on_the_page_that_shows_them(
+    clock: time_machine.Traveller, as_alice: Client
+) -> None:
+    """The download needs no second request: it is the page's own copy (a data: link), so no
+    code is kept anywhere for it."""
+    page = text(first_view_of_codes(as_alice))
+    name, body = download_link(page)
+    assert name == "emergency-codes.txt"
+    assert all(code in body for code in shown_codes(page))
+    assert "alice@example.com" in body
+    assert "Each code works once" in body
+
+
+def test_codes_page_after_saving_goes_to_the_two_factor_page(
+    clock: time_machine.Traveller, as_alice: Client
+) -> None:
+    codes = shown_codes(text(first_view_of_codes(as_alice)))
+    response = as_alice.post(CODES_URL, follow=True)
+    assert response.redirect_chain[-1][0] == TWO_FACTOR_URL
+    page = text(response)
     assert not any(code in page for code in codes)
     assert "10 unused codes left." in page
-    assert as_alice.get(DOWNLOAD_URL).status_code == 404
-
-
-def test_codes_download_is_plain_text_while_shown(
-    clock: time_machine.Traveller, as_alice: Client
-) -> None:
-    _device, codes = enrol(as_alice)
-    response = as_alice.get(DOWNLOAD_URL)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain")
-    assert response["Content-Disposition"].startswith("attachment")
-    assert "no-store" in response["Cache-Control"]
-    body = response.content.decode()
-    assert all(code in body for code in codes)
-    assert "alice@example.com" in body
 
 
 def test_codes_of_another_session_are_not_shown(
     clock: time_machine.Traveller, as_alice: Client, alice: User
 ) -> None:
-    enrol(as_alice)
+    start(as_alice)  # codes are made only for the session that confirms
+    device = TOTPDevice.objects.get(user=alice)
+    as_alice.post(confirm_url(device), {"code": code_at(secret_of(device))})
     other = signed_in(alice)
-    assert other.get(CODES_URL)["Location"] == TWO_FACTOR_URL
-    assert other.get(DOWNLOAD_URL).status_code == 404
+    page = text(other.get(CODES_URL))
+    assert not shown_codes(page)
+    assert "data:text/plain" not in page
+    assert len(shown_codes(text(as_alice.get(CODES_URL)))) == 10  # still waiting for their owner
+
+
+def test_codes_page_without_two_factor_goes_to_the_two_factor_page(as_bob: Client) -> None:
+    assert as_bob.get(CODES_URL)["Location"] == TWO_FACTOR_URL
 
 
 def test_second_method_shows_no_new_codes_and_keeps_sessions(
     clock: time_machine.Traveller, as_alice: Client, alice: User
 ) -> None:
     _first, _codes = enrol(as_alice, "Pixel")
-    as_alice.post(CODES_URL)
     other = signed_in(alice, verified=True)
     clock.shift(60)
     _second, none = enrol(as_alice, "Tablet")
