@@ -1,19 +1,28 @@
 """Support staff's view of users. Deactivating and deleting go through the organizations app's
-services (see organizations/admin.py), which re-registers this admin with memberships inline."""
+services (see organizations/admin.py), which re-registers this admin with memberships inline.
+
+Sessions have no admin of their own: a session's key is its primary key, so any admin page of
+sessions puts the key (the password of a signed-in browser) in its links. A person's page shows
+their sessions without keys instead, and "Sign out everywhere" ends them through the service."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Session, User
-from accounts.services import do_reactivate_user
+from accounts.services import do_end_sessions, do_reactivate_user
+from portal.admin import PortalModelAdmin
 
 # Fields only a superuser may change: admin rights, and the login itself. Without this, anyone with
 # the "change user" permission (the support group) could make themselves a superuser, or take
@@ -30,21 +39,49 @@ def reactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[U
         modeladmin.message_user(request, _("%(user)s is active again.") % {"user": user})
 
 
-class UserAdmin(DjangoUserAdmin):
+@admin.action(description=_("Sign out everywhere"), permissions=["change"])
+def sign_out_everywhere(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    if any(not modeladmin.has_change_permission(request, user) for user in queryset):
+        raise PermissionDenied
+    for user in queryset:
+        ended = do_end_sessions(user, keep_session_key=None, actor=request.user)  # type: ignore[arg-type]
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(user)s: %(count)d session ended.", "%(user)s: %(count)d sessions ended.", ended
+            )
+            % {"user": user, "count": ended},
+        )
+
+
+class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "language", "date_joined"]
     search_fields = ["email", "first_name", "last_name", "phone"]
-    readonly_fields = ["last_login", "date_joined", "email_verified_at", "is_active"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at", "is_active", "sessions"]
     fieldsets = (
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         (_("Person"), {"fields": ["first_name", "last_name", "phone", "language"]}),
-        (_("Status"), {"fields": ["is_active", "email_verified_at", "last_login", "date_joined"]}),
+        (
+            _("Status"),
+            {"fields": ["is_active", "email_verified_at", "last_login", "date_joined", "sessions"]},
+        ),
         (_("Staff"), {"fields": ["is_staff", "is_superuser", "groups"]}),
     )
     add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),)
     filter_horizontal = ["groups"]
-    actions = [reactivate_users]
+    actions = [reactivate_users, sign_out_everywhere]
+
+    @admin.display(description=_("Sessions"))
+    def sessions(self, user: User) -> Any:
+        """Where the person is signed in, without any session key."""
+        rows = Session.objects.filter(user=user).order_by("-last_activity")[:20]
+        return format_html_join(
+            "",
+            "<div>{} · {} · {}</div>",
+            ((s.browser, s.ip_address or "—", s.last_activity) for s in rows),
+        ) or _("Not signed in anywhere.")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -66,29 +103,10 @@ class UserAdmin(DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
-@admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
-    list_display = [
-        "user",
-        "ip_address",
-        "user_agent",
-        "created_at",
-        "last_activity",
-        "expire_date",
-    ]
-    search_fields = ["user__email", "ip_address"]
-    fields = (
-        "user",
-        "ip_address",
-        "user_agent",
-        "created_at",
-        "last_activity",
-        "expire_date",
-    )
-    readonly_fields = fields
+# Django registers its own GroupAdmin; the project's base admin holds for it too.
+admin.site.unregister(Group)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+@admin.register(Group)
+class GroupAdmin(PortalModelAdmin, DjangoGroupAdmin):
+    pass

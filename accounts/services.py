@@ -103,6 +103,7 @@ def send_verification_email(user: User) -> None:
         "verify_email",
         to_user=user,
         key=f"verify-email:{user.pk}:{timezone.now().isoformat()}",
+        one_time_link=True,
         context={
             "url": reverse("accounts:verify-email", args=[token]),
             "name": user.get_short_name(),
@@ -269,6 +270,7 @@ def do_request_password_reset(email: str, *, ip: str | None) -> None:
             "password_reset",
             to_user=user,
             key=f"password-reset:{user.pk}:{timezone.now().isoformat()}",
+            one_time_link=True,
             context={
                 "name": user.get_short_name(),
                 "url": reverse("accounts:password-reset-confirm", args=[uid, token]),

@@ -32,7 +32,7 @@ from billing.models import (
     Renewal,
 )
 from billing.renewals import do_credit_balance
-from portal.admin import ReadOnlyAdmin
+from portal.admin import PortalModelAdmin, PortalTabularInline, ReadOnlyAdmin
 
 # Who may add credit or record a payment: "add a balance entry" (superusers have it; give it to
 # the staff who handle payments). Entries are added only through the credit page.
@@ -40,7 +40,7 @@ CREDIT_PERMISSION = "billing.add_balanceentry"
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(PortalModelAdmin):
     list_display = ["name", "kind", "organization", "payer", "expires_on", "auto_renew", "price"]
     list_filter = ["kind", "auto_renew"]
     search_fields = ["name"]
@@ -50,7 +50,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(PortalModelAdmin):
     list_display = ["name", "company", "email", "organization", "kind"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "company", "email", "organization__name"]
@@ -58,7 +58,7 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["organization"]
 
 
-class BalanceEntryInline(admin.TabularInline):
+class BalanceEntryInline(PortalTabularInline):
     model = BalanceEntry
     extra = 0
     fields = ("created_at", "reason", "amount", "note", "invoice", "created_by")
@@ -95,7 +95,7 @@ class CreditForm(forms.Form):
 
 
 @admin.register(BillingAccount)
-class BillingAccountAdmin(admin.ModelAdmin):
+class BillingAccountAdmin(PortalModelAdmin):
     list_display = ["organization", "name", "email", "balance"]
     search_fields = ["organization__name", "organization__slug", "name", "email"]
     raw_id_fields = ["organization"]
@@ -174,7 +174,7 @@ class BillingAccountAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/billing/billingaccount_credit.html", context)
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(PortalTabularInline):
     model = InvoiceLine
     extra = 0
     fields = ("description", "product", "period_start", "period_end", "amount")

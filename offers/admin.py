@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import PartnerProfile
+from portal.admin import PortalModelAdmin, PortalTabularInline
 
 # What staff read of a request and of a report: records, never edited here.
 REQUEST_FIELDS = (
@@ -36,7 +37,7 @@ REQUEST_FIELDS = (
 REPORT_FIELDS = ("request", "partner", "reporter", "reason", "created_at", "resolved_at")
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PortalTabularInline):
     extra = 0
     can_delete = False
 
@@ -50,7 +51,7 @@ class ReadOnlyInline(admin.TabularInline):
 # --- Partners -----------------------------------------------------------------------------------
 
 
-class PartnerSubscriptionInline(admin.TabularInline):
+class PartnerSubscriptionInline(PortalTabularInline):
     model = PartnerSubscription
     extra = 0
     fields = ("category",)
@@ -95,7 +96,7 @@ def withdraw_partner_status(
 
 
 @admin.register(PartnerProfile)
-class PartnerProfileAdmin(admin.ModelAdmin):
+class PartnerProfileAdmin(PortalModelAdmin):
     """Creating a profile grants partner status; afterwards the status changes only through the
     actions, which write the audit event."""
 
@@ -209,7 +210,7 @@ class OpenReportsFilter(admin.SimpleListFilter):
 
 
 @admin.register(OfferRequest)
-class OfferRequestAdmin(admin.ModelAdmin):
+class OfferRequestAdmin(PortalModelAdmin):
     list_display = [
         "title",
         "organization",
@@ -274,7 +275,7 @@ def resolve_reports(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Re
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(PortalModelAdmin):
     list_display = ["created_at", "request", "partner", "reason", "resolved_at"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["request__title", "partner__public_name", "reason"]

@@ -279,6 +279,7 @@ def _send_to_contact(offer: OfferRequest, template: str, *, key: str) -> None:
         to=offer.contact_email,
         to_user=poster if same_person else None,
         language=getattr(poster, "language", None),
+        one_time_link=True,  # the cancellation link
         context={
             "title": offer.title,
             "organization": offer.organization.name,

@@ -13,13 +13,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import UserAdmin, reactivate_users
+from accounts.admin import UserAdmin
 from accounts.models import User
 from organizations import services
 from organizations.models import Invitation, Membership, Organization
+from portal.admin import PortalModelAdmin, PortalTabularInline
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PortalTabularInline):
     model = Membership
     extra = 0
     fields = ("user", "role", "billing_rights", "created_at")
@@ -32,7 +33,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(PortalModelAdmin):
     list_display = ["name", "slug", "city", "country", "created_at"]
     search_fields = ["name", "slug", "email", "memberships__user__email"]
     list_filter = ["country", "created_at"]
@@ -44,7 +45,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(PortalModelAdmin):
     list_display = ["email", "organization", "role", "created_at", "expires_at", "accepted_at"]
     search_fields = ["email", "organization__name"]
     readonly_fields = [f.name for f in Invitation._meta.fields]
@@ -75,7 +76,7 @@ def deactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[U
 
 class UserWithMembershipsAdmin(UserAdmin):
     inlines = [UserMembershipInline]
-    actions = [deactivate_users, reactivate_users]
+    actions = [*UserAdmin.actions, deactivate_users]
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """Show the rule on the confirmation page, as Django shows protected objects."""

@@ -385,6 +385,7 @@ def do_invite_member(
             to_user=existing,
             to=email,
             key=f"member-invited:{invitation.pk}",
+            one_time_link=True,
             context={
                 "organization": org.name,
                 "role": Role(role).label,

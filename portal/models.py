@@ -94,6 +94,9 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # The text carries a one-time link (password reset, email verification, invitation, request
+    # cancellation): once delivered, the text is emptied so the table keeps no usable link.
+    holds_one_time_link = models.BooleanField(default=False)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )

@@ -61,11 +61,13 @@ def send_email(
     to_user: Any | None = None,
     to: str | None = None,
     language: str | None = None,
+    one_time_link: bool = False,
 ) -> Notification:
     """Queue an email. Call inside the transaction of the change it reports.
 
     `to_user` gives the address and the language; `to`/`language` override them (for example an
-    invitation to an address that has no account yet).
+    invitation to an address that has no account yet). `one_time_link`: the email carries a link
+    that works by itself (reset, verification, invitation...), so its text is emptied once sent.
     """
     address = to or getattr(to_user, "email", None)
     if not address:
@@ -82,6 +84,7 @@ def send_email(
         subject=subject,
         body_text=text,
         body_html=html,
+        holds_one_time_link=one_time_link,
     )
 
 
@@ -145,9 +148,10 @@ def deliver(notification_id: int) -> bool:
             "Delivery of notification %s failed: %s", notification_id, type(exc).__name__
         )
         return False
-    Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+    sent: dict[str, Any] = {"status": Notification.Status.SENT, "sent_at": timezone.now()}
+    if notification.holds_one_time_link and not settings.OUTBOX_KEEP_SENT_LINKS:
+        sent |= {"body_text": "", "body_html": ""}
+    Notification.objects.filter(pk=notification_id).update(**sent, last_error="")
     return True
 
 

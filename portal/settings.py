@@ -392,6 +392,10 @@ RATE_LIMITS = {
     "organization-create": (5, 24 * 60 * 60),
 }
 
+# Emails with a one-time link (reset, verification, invitation) are emptied in the outbox table once
+# sent. The demo (DEBUG) keeps them for its outbox page: its "sent" mail sits in the data folder.
+OUTBOX_KEEP_SENT_LINKS = DEBUG
+
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

@@ -16,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import PortalModelAdmin
 from security.forms import IdentityDecisionForm, sniff_document
 from security.models import IdentityVerificationRequest, KAuthDevice, TOTPDevice
 from security.recovery import DOCUMENT_FIELDS, do_decide_identity_verification
@@ -24,7 +25,7 @@ REVIEW_PERMISSION = "security.review_identityverificationrequest"
 
 
 @admin.register(IdentityVerificationRequest)
-class IdentityVerificationRequestAdmin(admin.ModelAdmin):
+class IdentityVerificationRequestAdmin(PortalModelAdmin):
     list_display = ["user", "status", "created_at", "waiting", "decided_by"]
     list_filter = ["status"]
     search_fields = ["user__email", "contact_phone"]
@@ -137,7 +138,7 @@ class IdentityVerificationRequestAdmin(admin.ModelAdmin):
         return redirect(change_url)
 
 
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(PortalModelAdmin):
     """Which methods a person has (support answers "is my phone still registered?")."""
 
     list_display = ["name", "user", "confirmed", "created_at", "last_used_at"]

@@ -22,6 +22,7 @@ from accounts.login import remember_browser
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
 from accounts.views import wait_message
+from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
 from security import kauth
 from security.methods import has_two_factor, preferred_method
 from security.models import KAuthDevice, SMSDevice
@@ -93,6 +94,8 @@ def complete(request: HttpRequest, user: User, device: Device) -> HttpResponse:
     request.session.pop(KAUTH_ATTEMPT_KEY, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
+    # The admin admits staff only with this mark: a method that existed before the session.
+    request.session[SECOND_FACTOR_AT_SIGN_IN] = True
     mark_recently_authenticated(request)
     response = redirect(next_url)
     remember_browser(request, response, user)

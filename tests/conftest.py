@@ -16,6 +16,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
+from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
 from security.models import TOTPDevice
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from tokens.authentication import recent_tokens
@@ -117,8 +118,9 @@ def with_authenticator(user: User) -> TOTPDevice:
 def signed_in(user: User, *, recent_password: bool = True, verified: bool | None = None) -> Client:
     """A client signed in as `user`, who (by default) confirmed the password a moment ago.
 
-    `verified`: the session passed a second factor (django-otp). Staff need it for the admin, so
-    it defaults to True for them; the user gets an authenticator app if they have no method.
+    `verified`: the session passed a second factor at sign-in (django-otp, and the mark the
+    sign-in's second step leaves). Staff need it for the admin, so it defaults to True for them;
+    the user gets an authenticator app if they have no method.
     """
     client = Client()
     client.force_login(user)
@@ -128,6 +130,7 @@ def signed_in(user: User, *, recent_password: bool = True, verified: bool | None
     if verified if verified is not None else user.is_staff:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         session[DEVICE_ID_SESSION_KEY] = (device or with_authenticator(user)).persistent_id
+        session[SECOND_FACTOR_AT_SIGN_IN] = True
     session.save()
     return client
 

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
 from tests.conftest import signed_in, with_authenticator
@@ -95,3 +97,55 @@ def test_admin_after_signing_in_with_the_second_factor_opens(
     response = client.post(VERIFY_URL, {"code": code_for(device)})
     assert response["Location"] == USERS
     assert client.get(USERS).status_code == 200
+
+
+# --- Issue 11, finding 6: a method added in this session does not open the admin ---------------
+
+
+def test_admin_refuses_a_session_verified_only_by_a_method_it_just_added(
+    clock: time_machine.Traveller, client: Client, staff: User
+) -> None:
+    """The attack: a staff password without 2FA signs in, adds an authenticator, and the session
+    the new device verified walks into the admin."""
+    from tests.security.test_views import enrol
+
+    assert sign_in(client, staff, next_url="/")["Location"] == "/"  # no second factor yet
+    enrol(client)
+    assert client.session.get(DEVICE_ID_SESSION_KEY)  # django-otp counts the session verified
+
+    response = client.get(USERS, follow=True)
+
+    assert response.status_code == 403
+    assert "Sign in again with your second factor" in text(response)
+    assert response.wsgi_request.path == reverse("admin:login")  # not the list of users
+
+
+def test_admin_opens_after_signing_in_again_with_the_added_method(
+    clock: time_machine.Traveller, client: Client, staff: User
+) -> None:
+    device = with_authenticator(staff)
+    sign_in(client, staff, next_url=USERS)
+    client.post(VERIFY_URL, {"code": code_for(device)})
+    assert client.get(USERS).status_code == 200
+
+
+def test_admin_index_lists_staff_without_second_factor_to_superusers(staff: User) -> None:
+    UserFactory(email="new-agent@example.com", is_staff=True)
+    UserFactory(email="customer@example.com")
+
+    page = text(signed_in(staff).get(ADMIN))
+
+    assert "Staff accounts without two-factor authentication" in page
+    assert "new-agent@example.com" in page
+    assert "customer@example.com" not in page
+    assert "support@example.com" not in page.split("without two-factor")[1].split("</ul>")[0]
+
+
+def test_admin_index_does_not_list_them_to_support_agents(staff: User) -> None:
+    UserFactory(email="new-agent@example.com", is_staff=True)
+    agent = UserFactory(email="agent@example.com", is_staff=True)
+    agent.user_permissions.add(*Permission.objects.filter(codename="view_user"))
+
+    page = text(signed_in(agent).get(ADMIN))
+
+    assert "new-agent@example.com" not in page
