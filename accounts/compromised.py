@@ -47,8 +47,6 @@ from accounts.inventory import (
 )
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
-from accounts.views import wait_message
-from portal import ratelimit
 from portal.audit import record_event
 from portal.outbox import send_email
 
@@ -159,44 +157,36 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 def password(request: HttpRequest) -> HttpResponse:
-    """Step 1. Proving the current password is the re-authentication (DESIGN rule 2); wrong
-    guesses count against the same limit as the "confirm your password" page."""
+    """Step 1. Proving the current password is the re-authentication (DESIGN rule 2); the form
+    counts each guess against the same limit as the "confirm your password" page, first."""
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(user, request.POST or None)
-    if request.method == "POST":
-        limit = ratelimit.peek("reauth", f"user:{user.pk}")
-        if not limit.allowed:
-            form = PasswordChangeForm(user)
-            messages.error(request, wait_message(limit.retry_after))
-        elif form.is_valid():
-            ratelimit.reset("reauth", f"user:{user.pk}")
-            ended = do_change_compromised_password(
-                user,
-                form.cleaned_data["new_password1"],
-                actor=user,
-                keep_session_key=request.session.session_key,
+    if request.method == "POST" and form.is_valid():
+        ended = do_change_compromised_password(
+            user,
+            form.cleaned_data["new_password1"],
+            actor=user,
+            keep_session_key=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)
+        mark_recently_authenticated(request)
+        state = wizard_state(request)
+        if state is None:
+            state = WizardState(
+                id=secrets.token_hex(8), started_at=time.time(), sessions_ended=0, revoked={}
             )
-            update_session_auth_hash(request, user)
-            mark_recently_authenticated(request)
-            state = wizard_state(request)
-            if state is None:
-                state = WizardState(
-                    id=secrets.token_hex(8), started_at=time.time(), sessions_ended=0, revoked={}
-                )
-            state["sessions_ended"] += ended
-            request.session[STATE_KEY] = state
-            messages.success(
-                request,
-                ngettext(
-                    "Your password is changed. %(n)d other session was signed out.",
-                    "Your password is changed. %(n)d other sessions were signed out.",
-                    ended,
-                )
-                % {"n": ended},
+        state["sessions_ended"] += ended
+        request.session[STATE_KEY] = state
+        messages.success(
+            request,
+            ngettext(
+                "Your password is changed. %(n)d other session was signed out.",
+                "Your password is changed. %(n)d other sessions were signed out.",
+                ended,
             )
-            return redirect("compromised:inventory")
-        elif "old_password" in form.errors:
-            ratelimit.attempt("reauth", f"user:{user.pk}")
+            % {"n": ended},
+        )
+        return redirect("compromised:inventory")
     return render(request, "accounts/compromised_password.html", {"form": form, **stepper(1)})
 
 

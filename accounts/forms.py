@@ -8,9 +8,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from portal import ratelimit
+from portal.ratelimit import wait_message
 
 
 class LoginForm(forms.Form):
@@ -95,6 +98,19 @@ class SignupForm(NewPasswordMixin):
         return p2
 
 
+def check_current_password(user: User, password: str, *, wrong: str | Promise) -> None:
+    """The one check of a signed-in person's password (re-authentication, password change, the
+    "password compromised?" wizard): the guess is counted against the "reauth" limit *before*
+    the password is checked, so parallel guesses from a stolen session cannot all be tried; the
+    count starts again once the right password is given."""
+    verdict = ratelimit.attempt("reauth", f"user:{user.pk}")
+    if not verdict.allowed:
+        raise forms.ValidationError(wait_message(verdict.retry_after), code="rate_limited")
+    if not user.check_password(password):
+        raise forms.ValidationError(wrong, code="wrong_password")
+    ratelimit.reset("reauth", f"user:{user.pk}")
+
+
 class PasswordChangeForm(NewPasswordMixin):
     old_password = forms.CharField(
         label=_("Current password"),
@@ -110,8 +126,9 @@ class PasswordChangeForm(NewPasswordMixin):
     def clean_old_password(self) -> str:
         old = self.cleaned_data["old_password"]
         assert self.password_user is not None
-        if not self.password_user.check_password(old):
-            raise forms.ValidationError(_("This is not your current password."))
+        check_current_password(
+            self.password_user, old, wrong=_("This is not your current password.")
+        )
         return old
 
     def clean(self) -> dict[str, Any]:
@@ -156,8 +173,7 @@ class ConfirmPasswordForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your password."))
+        check_current_password(self.user, password, wrong=_("This is not your password."))
         return password
 
 

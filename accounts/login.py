@@ -1,6 +1,6 @@
 """Signing in with limits on guessing.
 
-Three counters, each atomic (portal.ratelimit):
+Three counters, each atomic (portal.ratelimit), each counted *before* the password is checked:
 - account + IP, tight (5 per 15 minutes): stops guessing from one place without touching the
   owner, who signs in from elsewhere;
 - IP over all accounts (100 per hour): stops one address from trying many accounts;
@@ -70,21 +70,18 @@ def attempt_login(request: HttpRequest, email: str, password: str) -> LoginResul
     checks = [("login-account-ip", account_ip), ("login-ip", ip)]
     if not exempt:
         checks.append(("login-account", account))
-    for limit, ident in checks:
-        verdict = ratelimit.peek(limit, ident)
-        if not verdict.allowed:
-            return LoginResult(retry_after=verdict.retry_after)
+    # Counted before the password is checked, so parallel guesses can't all be tried.
+    verdict = ratelimit.attempt_all(checks)
+    if not verdict.allowed:
+        return LoginResult(retry_after=verdict.retry_after)
 
     user = authenticate(request, username=email, password=password)
     if user is None:
-        for limit, ident in [
-            ("login-account-ip", account_ip),
-            ("login-ip", ip),
-            ("login-account", account),
-        ]:
-            ratelimit.attempt(limit, ident)
         if known is not None:
             record_event("user.login_failed", actor=None, subject_user=User.objects.get(pk=known))
         return LoginResult()
+    # Only failures use up the limits: the owner's own sign-in gives its counts back.
     ratelimit.reset("login-account-ip", account_ip)
+    for limit, ident in checks[1:]:
+        ratelimit.release(limit, ident)
     return LoginResult(user=user)

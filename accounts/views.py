@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -39,6 +37,7 @@ from accounts.models import Session, User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
 from portal.models import AuditEvent
+from portal.ratelimit import wait_message
 from portal.request_context import client_ip
 
 RESET_SESSION_TOKEN = "_password_reset_token"  # noqa: S105 - a session key name
@@ -53,15 +52,6 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
     ):
         return target
     return default if default == "" or default.startswith("/") else reverse(default)
-
-
-def wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext(
-        "Too many attempts. Try again in %(n)d minute.",
-        "Too many attempts. Try again in %(n)d minutes.",
-        minutes,
-    ) % {"n": minutes}
 
 
 @sensitive_post_parameters("password")
@@ -214,16 +204,10 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
     """The re-authentication page of `accounts.reauth`."""
     user: User = request.user  # type: ignore[assignment]
     form = ConfirmPasswordForm(user, request.POST or None)
-    if request.method == "POST":
-        verdict = ratelimit.attempt("reauth", f"user:{user.pk}")
-        if not verdict.allowed:
-            form = ConfirmPasswordForm(user)
-            form.is_bound = False
-            messages.error(request, wait_message(verdict.retry_after))
-        elif form.is_valid():
-            ratelimit.reset("reauth", f"user:{user.pk}")
-            mark_recently_authenticated(request)
-            return HttpResponseRedirect(safe_next(request, default="accounts:profile"))
+    # The form counts the guess before checking it (forms.check_current_password).
+    if request.method == "POST" and form.is_valid():
+        mark_recently_authenticated(request)
+        return HttpResponseRedirect(safe_next(request, default="accounts:profile"))
     return render(
         request,
         "accounts/confirm_password.html",

@@ -3,16 +3,25 @@
 Counters live in the cache: Redis in production, where INCR is atomic across every web process;
 process memory in the embedded mode, which runs a single web process. Limits are named in
 settings.RATE_LIMITS as (attempts, window in seconds).
+
+The one way to use them is to count first: `attempt()` (or `attempt_all()` for several counters)
+counts the attempt atomically, *then* says whether it may go ahead, so 40 guesses sent at once
+are 40 counts and only the first few are checked. There is deliberately no "peek": checking a
+counter, running the slow password check and counting afterwards lets parallel guesses all
+through. Where only failures should use up a limit (a person's own successful sign-ins), the
+caller gives a success back with `release()` after the check.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -42,15 +51,36 @@ def attempt(limit: str, ident: str) -> Verdict:
     return Verdict(allowed=count <= attempts, retry_after=retry_after)
 
 
-def peek(limit: str, ident: str) -> Verdict:
-    """Whether the limit is already passed, without counting an attempt."""
-    attempts, window = settings.RATE_LIMITS[limit]
-    key, retry_after = _key(limit, ident, window, time.time())
-    count = cache.get(key, 0)
-    return Verdict(allowed=count < attempts, retry_after=retry_after)
+def attempt_all(checks: list[tuple[str, str]]) -> Verdict:
+    """Count one attempt on every (limit, ident) counter; refused when any of them is passed,
+    with the longest wait. Every counter is counted, refused or not, so none can be skipped."""
+    verdicts = [attempt(limit, ident) for limit, ident in checks]
+    refused = [v.retry_after for v in verdicts if not v.allowed]
+    return Verdict(allowed=not refused, retry_after=max(refused, default=0))
+
+
+def release(limit: str, ident: str) -> None:
+    """Give back one attempt counted by `attempt()` (a success that should not use the limit)."""
+    _attempts, window = settings.RATE_LIMITS[limit]
+    key, _ = _key(limit, ident, window, time.time())
+    try:
+        if cache.decr(key) < 0:
+            cache.set(key, 0, timeout=window + 1)
+    except ValueError:  # the window ended in between: nothing left to give back
+        pass
 
 
 def reset(limit: str, ident: str) -> None:
     _attempts, window = settings.RATE_LIMITS[limit]
     key, _ = _key(limit, ident, window, time.time())
     cache.delete(key)
+
+
+def wait_message(seconds: int) -> str:
+    """What a person reads when a limit refused them."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many attempts. Try again in %(n)d minute.",
+        "Too many attempts. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}

@@ -125,9 +125,11 @@ def find_for_api(email: str, password: str) -> ApplicationPassword | None:
 def check_service_login(email: str, password: str, service: str, *, ip: str | None) -> bool:
     """May this login use `service`? Records the last use of an application password.
 
-    `ip` is the end user's address as the mail server saw it (or the server's own). Only refusals
-    count towards the limits: per account and address (tight), per account from anywhere (loose),
-    so a stranger guessing from elsewhere does not stop the owner's mail for long.
+    `ip` is the end user's address as the mail server saw it (or the server's own). Every check
+    is counted before it runs (parallel guesses can't all be tried) and a success gives its
+    counts back, so only refusals use up the limits: per account and address (tight), per
+    account from anywhere (loose), so a stranger guessing from elsewhere does not stop the
+    owner's mail for long.
     """
     if service not in AppService.values or not email or not password or len(password) > 256:
         return False
@@ -135,12 +137,12 @@ def check_service_login(email: str, password: str, service: str, *, ip: str | No
         return False
     account = User.objects.normalize_email(email)
     limits = [("app-password-check", f"{account}|{ip}"), ("app-password-account", account)]
-    if any(not ratelimit.peek(limit, ident).allowed for limit, ident in limits):
+    if not ratelimit.attempt_all(limits).allowed:
         return False
     allowed = _check(account, password, service, ip=ip)
-    if not allowed:
+    if allowed:
         for limit, ident in limits:
-            ratelimit.attempt(limit, ident)
+            ratelimit.release(limit, ident)
     return allowed
 
 

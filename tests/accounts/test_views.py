@@ -26,6 +26,7 @@ from tests.accounts.helpers import (
     STRANGER_IP,
     is_signed_in,
     link_in,
+    next_full_hour,
     sign_in,
     text,
 )
@@ -762,3 +763,24 @@ def test_reset_confirm_page_with_bad_link_is_200_with_explanation(client: Client
 @pytest.mark.parametrize("name", ["accounts:logout", "accounts:language"])
 def test_post_only_pages_refuse_get(as_alice: Client, name: str) -> None:
     assert as_alice.get(reverse(name)).status_code == 405
+
+
+def test_password_change_counts_wrong_current_passwords_against_the_reauth_limit(
+    alice: User,
+) -> None:
+    """Issue 11, finding 7: the current-password check of /accounts/password/ had no limit."""
+    client = signed_in(alice)
+    attempts, _window = settings.RATE_LIMITS["reauth"]
+    new = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    url = reverse("accounts:password-change")
+    with time_machine.travel(next_full_hour(), tick=False):  # one window for every attempt
+        for _ in range(attempts):
+            response = client.post(url, {"old_password": "wrong guess 123", **new})
+            assert "This is not your current password." in response.content.decode()
+
+        response = client.post(url, {"old_password": PASSWORD, **new})
+
+    assert response.status_code == 200
+    assert "Too many attempts" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)

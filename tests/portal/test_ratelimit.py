@@ -43,21 +43,40 @@ def test_hit_counts_each_identifier_apart() -> None:
     assert ratelimit.attempt("other", "alice@example.com").allowed
 
 
-def test_peek_does_not_count_an_attempt() -> None:
-    for _ in range(10):
-        assert ratelimit.peek("probe", "alice@example.com").allowed
+def test_there_is_no_peek() -> None:
+    """Checking a counter without counting is how parallel guesses got through (issue 11)."""
+    assert not hasattr(ratelimit, "peek")
+
+
+def test_attempt_all_counts_every_counter_even_when_one_refuses() -> None:
+    for _ in range(3):
+        ratelimit.attempt("probe", "alice@example.com")
+
+    verdict = ratelimit.attempt_all([("probe", "alice@example.com"), ("probe", "203.0.113.7")])
+
+    assert not verdict.allowed
+    assert verdict.retry_after > 0
+    # the second counter was counted too: two more attempts use it up
+    assert ratelimit.attempt("probe", "203.0.113.7").allowed
+    assert ratelimit.attempt("probe", "203.0.113.7").allowed
+    assert not ratelimit.attempt("probe", "203.0.113.7").allowed
+
+
+def test_release_gives_one_attempt_back() -> None:
+    for _ in range(3):
+        ratelimit.attempt("probe", "alice@example.com")
+
+    ratelimit.release("probe", "alice@example.com")
 
     assert ratelimit.attempt("probe", "alice@example.com").allowed
+    assert not ratelimit.attempt("probe", "alice@example.com").allowed
 
 
-def test_peek_refuses_once_the_limit_is_used_up() -> None:
-    ratelimit.attempt("probe", "alice@example.com")
-    ratelimit.attempt("probe", "alice@example.com")
-    assert ratelimit.peek("probe", "alice@example.com").allowed
-
-    ratelimit.attempt("probe", "alice@example.com")
-
-    assert not ratelimit.peek("probe", "alice@example.com").allowed
+def test_release_of_an_unused_counter_does_not_go_below_zero() -> None:
+    ratelimit.release("probe", "alice@example.com")
+    for _ in range(3):
+        assert ratelimit.attempt("probe", "alice@example.com").allowed
+    assert not ratelimit.attempt("probe", "alice@example.com").allowed
 
 
 def test_reset_allows_again() -> None:
@@ -66,7 +85,6 @@ def test_reset_allows_again() -> None:
 
     ratelimit.reset("probe", "alice@example.com")
 
-    assert ratelimit.peek("probe", "alice@example.com").allowed
     assert ratelimit.attempt("probe", "alice@example.com").allowed
 
 
@@ -77,7 +95,7 @@ def test_reset_leaves_other_identifiers_limited() -> None:
 
     ratelimit.reset("probe", "alice@example.com")
 
-    assert not ratelimit.peek("probe", "203.0.113.7").allowed
+    assert not ratelimit.attempt("probe", "203.0.113.7").allowed
 
 
 def test_hit_in_the_next_window_is_allowed_again() -> None:
