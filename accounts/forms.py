@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from portal import ratelimit
 from portal.ratelimit import wait_message
+
+if TYPE_CHECKING:  # django-stubs' helper types exist for the type checker only
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(forms.Form):
@@ -98,7 +100,7 @@ class SignupForm(NewPasswordMixin):
         return p2
 
 
-def check_current_password(user: User, password: str, *, wrong: str | Promise) -> None:
+def check_current_password(user: User, password: str, *, wrong: StrOrPromise) -> None:
     """The one check of a signed-in person's password (re-authentication, password change, the
     "password compromised?" wizard): the guess is counted against the "reauth" limit *before*
     the password is checked, so parallel guesses from a stolen session cannot all be tried; the
