@@ -55,7 +55,7 @@ def validate_ascii_local_part(address: str) -> None:
         raise ValidationError(
             _(
                 "The part before the @ can contain only letters without accents (a to z), "
-                "digits and signs such as . - _ +."
+                "digits and signs such as dots, hyphens and plus signs."
             ),
             code="email_local_part_not_ascii",
         )
