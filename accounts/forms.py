@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import canonical_email, validate_ascii_local_part
 from accounts.models import User
 from portal import ratelimit
 from portal.ratelimit import wait_message
@@ -18,10 +19,39 @@ if TYPE_CHECKING:  # django-stubs' helper types exist for the type checker only
     from django_stubs_ext import StrOrPromise
 
 
+class EmailAddressField(forms.EmailField):
+    """A new address (sign-up, invitation, reset request): cleaned to its canonical form, and
+    refused with a clear message when its local part is not ASCII, where a look-alike of
+    someone else's address would hide."""
+
+    def to_python(self, value: Any) -> str:
+        # Folded before Django's syntax check, so full-width letters are letters to it.
+        return canonical_email(super().to_python(value))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        # Here rather than among the validators, so "josé@" gets this message and not also
+        # Django's "Enter a valid email address".
+        if value:
+            validate_ascii_local_part(value)
+
+
+class SignInEmailField(forms.CharField):
+    """The address typed to sign in: only folded to the canonical form, never refused for its
+    characters. An address with no account (a look-alike among them) just does not match, and
+    the page says what it says for a wrong password."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "username"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return canonical_email(super().to_python(value))
+
+
 class LoginForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
-    )
+    email = SignInEmailField(label=_("Email address"))
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -58,7 +88,7 @@ class NewPasswordMixin(forms.Form):
 class SignupForm(NewPasswordMixin):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"),
         help_text=_("You will sign in with it. We send a link to verify it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -69,11 +99,6 @@ class SignupForm(NewPasswordMixin):
         help_text=_("Your company or your own name. You become its legal representative."),
     )
     field_order = ["first_name", "last_name", "email", "organization_name"]
-
-    def clean_email(self) -> str:
-        # Whether the address has an account is not said here (nor anywhere on the page): the
-        # sign-up service emails its owner instead.
-        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -157,7 +182,7 @@ class SetPasswordForm(NewPasswordMixin):
 
 
 class PasswordResetRequestForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 

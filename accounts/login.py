@@ -64,7 +64,7 @@ def attempt_login(request: HttpRequest, email: str, password: str) -> LoginResul
     email = User.objects.normalize_email(email)
     ip = client_ip(request) or "unknown"
     account_ip, account = f"{email}|{ip}", email
-    known = User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+    known = User.objects.filter(email=email).values_list("pk", flat=True).first()
     exempt = known is not None and known in _known_user_ids(request)
 
     checks = [("login-account-ip", account_ip), ("login-ip", ip)]

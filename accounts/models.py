@@ -13,13 +13,20 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import validate_ascii_local_part
 from accounts.managers import UserManager
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person. The email address is the login, unique whatever its case."""
+    """A person. The email address is the login, stored in its canonical form
+    (accounts/addresses.py) and unique in it."""
 
-    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    email = models.EmailField(
+        _("email address"),
+        max_length=254,
+        unique=True,
+        validators=[validate_ascii_local_part],
+    )
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -41,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # Redundant while every row is canonical (the exact unique index decides), kept as a
+            # net under writes that bypass save(), such as a bulk import with `update()`.
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
         ]
 
@@ -50,6 +59,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Look-ups are exact on the canonical form, so no save may store another one: not the
+        # admin, not a factory, not a service that forgot to normalise.
+        self.email = type(self).objects.normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

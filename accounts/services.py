@@ -51,10 +51,10 @@ def do_create_user(
     *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "en"
 ) -> User:
     """Create an account and send the email-verification link. Raises EmailTaken when the
-    address (in any case) has an account already, even under a concurrent sign-up."""
+    address (in its canonical form) has an account already, even under a concurrent sign-up."""
     email = User.objects.normalize_email(email)
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise EmailTaken(email)
         try:
             with transaction.atomic():
@@ -63,7 +63,8 @@ def do_create_user(
                 )
         except IntegrityError as exc:
             # A sign-up with the same address committed between the check and the insert: the
-            # case-insensitive unique constraint decides, and the caller hears the same answer.
+            # unique constraint on the canonical address decides, and the caller hears the
+            # same answer.
             raise EmailTaken(email) from exc
         record_event("user.signed_up", actor=user, target=user, subject_user=user)
         send_verification_email(user)

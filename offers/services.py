@@ -272,7 +272,9 @@ def do_post_request(membership: Membership, data: dict[str, Any], *, actor: User
 def _send_to_contact(offer: OfferRequest, template: str, *, key: str) -> None:
     """Email the request's contact address in the language of the person who posted it."""
     poster = offer.created_by
-    same_person = poster is not None and poster.email.lower() == offer.contact_email.lower()
+    same_person = poster is not None and poster.email == User.objects.normalize_email(
+        offer.contact_email
+    )
     send_email(
         template,
         key=key,

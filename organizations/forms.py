@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from organizations.models import Membership, Organization, Role
 
 
@@ -43,7 +44,7 @@ class RoleChoiceMixin(forms.Form):
 
 
 class InviteForm(RoleChoiceMixin):
-    email = forms.EmailField(label=_("Email address"))
+    email = EmailAddressField(label=_("Email address"))
     field_order = ["email", "role", "billing_rights"]
 
 

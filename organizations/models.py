@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import canonical_email
 from organizations.managers import InvitationQuerySet, MembershipQuerySet, OrganizationQuerySet
 
 
@@ -189,9 +190,10 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
     def is_for(self, user: Any) -> bool:
-        """Whether `user` is the person invited: the same address, whatever its case."""
+        """Whether `user` is the person invited: the same address in its canonical form (an
+        invitation written before addresses were canonical may still be in another case)."""
         email = getattr(user, "email", "") or ""
-        return bool(email) and email.strip().lower() == self.email.strip().lower()
+        return bool(email) and canonical_email(email) == canonical_email(self.email)
 
 
 class PartnerProfile(models.Model):

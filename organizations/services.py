@@ -356,12 +356,12 @@ def do_invite_member(
         acting = _actor_membership(org, actor)
         if role not in acting.assignable_roles():
             raise PermissionDenied
-        if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+        if Membership.objects.filter(organization=org, user__email=email).exists():
             raise MembershipError(_("This person is already a member."))
         now = timezone.now()
         # A new invitation to the same address replaces the pending one.
         Invitation.objects.filter(
-            organization=org, email__iexact=email, accepted_at=None, revoked_at=None
+            organization=org, email=email, accepted_at=None, revoked_at=None
         ).update(revoked_at=now)
         invitation = Invitation.objects.create(
             organization=org,

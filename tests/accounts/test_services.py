@@ -56,11 +56,6 @@ def test_authenticate_accepts_email_in_other_case(alice: User) -> None:
     assert authenticate(username="ALICE@Example.com", password=PASSWORD) == alice
 
 
-def test_get_by_natural_key_finds_legacy_mixed_case_email(alice: User) -> None:
-    User.objects.filter(pk=alice.pk).update(email="Alice@Example.com")
-    assert User.objects.get_by_natural_key("alice@example.com") == alice
-
-
 def test_authenticate_refuses_inactive_user() -> None:
     UserFactory(email="gone@example.com", is_active=False)
     assert authenticate(username="gone@example.com", password=PASSWORD) is None
