@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 class Verdict:
     allowed: bool
     retry_after: int  # seconds until the window resets
+    limit: str = ""  # which limit decided (the refusing one, with attempt_all)
 
 
 def _key(limit: str, ident: str, window: int, now: float) -> tuple[str, int]:
@@ -48,15 +49,20 @@ def attempt(limit: str, ident: str) -> Verdict:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window + 1)
         count = 1
-    return Verdict(allowed=count <= attempts, retry_after=retry_after)
+    return Verdict(allowed=count <= attempts, retry_after=retry_after, limit=limit)
 
 
 def attempt_all(checks: list[tuple[str, str]]) -> Verdict:
-    """Count one attempt on every (limit, ident) counter; refused when any of them is passed,
-    with the longest wait. Every counter is counted, refused or not, so none can be skipped."""
-    verdicts = [attempt(limit, ident) for limit, ident in checks]
-    refused = [v.retry_after for v in verdicts if not v.allowed]
-    return Verdict(allowed=not refused, retry_after=max(refused, default=0))
+    """Count one attempt on each (limit, ident) counter in order, narrowest first (per attempt
+    or address, then per person); the first that refuses decides. The wider counters are not
+    counted for an attempt a narrower one refused, so a stranger hammering from one address
+    cannot use up the looser per-person ceiling and lock the owner out everywhere."""
+    verdict = Verdict(allowed=True, retry_after=0)
+    for limit, ident in checks:
+        verdict = attempt(limit, ident)
+        if not verdict.allowed:
+            return verdict
+    return verdict
 
 
 def release(limit: str, ident: str) -> None:

@@ -372,9 +372,14 @@ RATE_LIMITS = {
     "signup-ip": (10, 60 * 60),
     "reauth": (5, 15 * 60),
     # Second-factor codes per account, on top of django-otp's growing delays per device.
-    "two-factor": (10, 15 * 60),
-    # kAuth: sign-in requests pushed to one account; enrolment attempts from one address.
-    "kauth-push": (5, 10 * 60),
+    # Per account and address, then per account from anywhere (looser), so a stranger who knows
+    # the password cannot use up the owner's own sign-in.
+    "two-factor-address": (10, 15 * 60),
+    "two-factor": (30, 15 * 60),
+    # kAuth: sign-in requests pushed to one account (per address, then from anywhere); enrolment
+    # attempts from one address.
+    "kauth-push-address": (5, 10 * 60),
+    "kauth-push": (20, 10 * 60),
     "kauth-enroll": (20, 60 * 60),
     "identity-request": (3, 24 * 60 * 60),
     "sms-send": (3, 10 * 60),

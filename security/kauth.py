@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from datetime import timedelta
 from typing import Protocol
 
@@ -37,10 +38,12 @@ CREDENTIAL_PREFIX = "kad_"
 
 
 class PushRefused(Exception):
-    """Too many sign-in requests to this account for now."""
+    """Too many sign-in requests to this account for now: from this address (`per_address`), or
+    from everywhere together."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, per_address: bool = False) -> None:
         self.retry_after = retry_after
+        self.per_address = per_address
         super().__init__(retry_after)
 
 
@@ -152,10 +155,19 @@ def new_attempt_secret() -> str:
 
 
 def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChallenge:
-    """Create a sign-in request for this browser's attempt and push it to the phone."""
-    verdict = ratelimit.attempt("kauth-push", f"user:{device.user_id}")
+    """Create a sign-in request for this browser's attempt and push it to the phone.
+
+    Limited per address first, then per person with a looser ceiling: whoever knows the password
+    can make requests, but from their address they use up only their own share."""
+    person = f"user:{device.user_id}"
+    verdict = ratelimit.attempt_all(
+        [
+            ("kauth-push-address", f"{person}|{current_request_meta().ip or 'unknown'}"),
+            ("kauth-push", person),
+        ]
+    )
     if not verdict.allowed:
-        raise PushRefused(verdict.retry_after)
+        raise PushRefused(verdict.retry_after, per_address=verdict.limit == "kauth-push-address")
     number = 10 + secrets.randbelow(90)
     decoys: set[int] = set()
     while len(decoys) < 2:
@@ -249,7 +261,19 @@ def do_answer_challenge(
     return str(status)
 
 
+def _is_uuid(value: str) -> bool:
+    """A challenge id comes back from the session or a form: anything else matches nothing
+    (rather than a database error)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def challenge_status(public_id: str, attempt_secret: str) -> str | None:
+    if not _is_uuid(public_id):
+        return None
     challenge = KAuthChallenge.objects.filter(
         public_id=public_id, attempt_digest=digest(attempt_secret)
     ).first()
@@ -263,6 +287,8 @@ def challenge_status(public_id: str, attempt_secret: str) -> str | None:
 
 def do_use_approved_challenge(public_id: str, attempt_secret: str) -> KAuthDevice | None:
     """The browser completes its sign-in with an approved request, once."""
+    if not _is_uuid(public_id):
+        return None
     used = KAuthChallenge.objects.filter(
         public_id=public_id,
         attempt_digest=digest(attempt_secret),

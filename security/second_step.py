@@ -8,6 +8,7 @@ verified (django-otp), which the admin and sensitive actions require.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -15,14 +16,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.models import Device
 
 from accounts.login import remember_browser
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
-from accounts.views import wait_message
+from portal import ratelimit
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
+from portal.request_context import client_ip
 from security import kauth
 from security.methods import has_two_factor, preferred_method
 from security.models import KAuthDevice, SMSDevice
@@ -62,9 +65,61 @@ def push_for_attempt(request: HttpRequest, device: KAuthDevice) -> str | None:
     try:
         challenge = kauth.do_push_challenge(device, attempt_secret=attempt)
     except kauth.PushRefused as exc:
-        return wait_message(exc.retry_after)
+        return push_refused_message(exc)
     request.session[KAUTH_ATTEMPT_KEY] = {"secret": attempt, "challenge": str(challenge.public_id)}
     return None
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def push_refused_message(refused: kauth.PushRefused) -> str:
+    """Say what was limited: the requests from this address, or to the phone altogether."""
+    minutes = _minutes(refused.retry_after)
+    if refused.per_address:
+        return ngettext(
+            "Too many sign-in requests were sent to your phone from this address. "
+            "Try again in %(n)d minute, or use another way.",
+            "Too many sign-in requests were sent to your phone from this address. "
+            "Try again in %(n)d minutes, or use another way.",
+            minutes,
+        ) % {"n": minutes}
+    return ngettext(
+        "Too many sign-in requests were sent to your phone. "
+        "Try again in %(n)d minute, or use another way.",
+        "Too many sign-in requests were sent to your phone. "
+        "Try again in %(n)d minutes, or use another way.",
+        minutes,
+    ) % {"n": minutes}
+
+
+def code_refused_message(verdict: ratelimit.Verdict) -> str:
+    """Say what was limited: wrong codes from this address, or for the account altogether."""
+    minutes = _minutes(verdict.retry_after)
+    if verdict.limit == "two-factor-address":
+        return ngettext(
+            "Too many wrong codes from this address. Try again in %(n)d minute.",
+            "Too many wrong codes from this address. Try again in %(n)d minutes.",
+            minutes,
+        ) % {"n": minutes}
+    return ngettext(
+        "Too many wrong codes for this account. Try again in %(n)d minute.",
+        "Too many wrong codes for this account. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}
+
+
+def attempt_code(request: HttpRequest, user: User) -> ratelimit.Verdict:
+    """Count a second-factor code before it is checked: per address, then per person (looser),
+    so wrong codes from a stranger's address leave the owner's own sign-in working."""
+    person = f"user:{user.pk}"
+    return ratelimit.attempt_all(
+        [
+            ("two-factor-address", f"{person}|{client_ip(request) or 'unknown'}"),
+            ("two-factor", person),
+        ]
+    )
 
 
 def end_attempt(request: HttpRequest) -> None:

@@ -23,10 +23,9 @@ from django_otp.models import Device
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from accounts.views import safe_next, wait_message
+from accounts.views import safe_next
 from organizations.access import org_member_required
 from organizations.models import Membership
-from portal import ratelimit
 from portal.audit import record_event
 from security import activation, kauth_views, second_step, services
 from security import recovery as recovery_services
@@ -103,10 +102,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             method_message = handled
             form = CodeForm()
     if request.method == "POST" and form.is_bound and form.is_valid():
-        verdict = ratelimit.attempt("two-factor", f"user:{user.pk}")
+        verdict = second_step.attempt_code(request, user)
         locked_for = _throttled_seconds(device)
         if not verdict.allowed:
-            form.add_error(None, wait_message(verdict.retry_after))
+            form.add_error(None, second_step.code_refused_message(verdict))
         elif locked_for:
             # django-otp's growing delay after a wrong code: say so, rather than "not right".
             form.add_error(

@@ -48,18 +48,26 @@ def test_there_is_no_peek() -> None:
     assert not hasattr(ratelimit, "peek")
 
 
-def test_attempt_all_counts_every_counter_even_when_one_refuses() -> None:
+def test_attempt_all_counts_every_counter_of_an_allowed_attempt() -> None:
+    assert ratelimit.attempt_all([("probe", "alice@example.com"), ("other", "alice")]).allowed
+
+    for _ in range(2):
+        assert ratelimit.attempt("probe", "alice@example.com").allowed
+    assert not ratelimit.attempt("probe", "alice@example.com").allowed
+
+
+def test_attempt_all_stops_at_the_narrower_refusal() -> None:
+    """A refused attempt is not counted against the wider counter after it: one address cannot
+    use up a person's ceiling."""
     for _ in range(3):
-        ratelimit.attempt("probe", "alice@example.com")
+        ratelimit.attempt("probe", "alice|203.0.113.7")
 
-    verdict = ratelimit.attempt_all([("probe", "alice@example.com"), ("probe", "203.0.113.7")])
+    verdict = ratelimit.attempt_all([("probe", "alice|203.0.113.7"), ("probe", "alice")])
 
-    assert not verdict.allowed
+    assert (verdict.allowed, verdict.limit) == (False, "probe")
     assert verdict.retry_after > 0
-    # the second counter was counted too: two more attempts use it up
-    assert ratelimit.attempt("probe", "203.0.113.7").allowed
-    assert ratelimit.attempt("probe", "203.0.113.7").allowed
-    assert not ratelimit.attempt("probe", "203.0.113.7").allowed
+    for _ in range(3):
+        assert ratelimit.attempt("probe", "alice").allowed
 
 
 def test_release_gives_one_attempt_back() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import pyotp
 import pytest
 import time_machine
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -609,7 +610,8 @@ def test_send_a_new_request_is_limited_and_says_when_to_retry(
 
     refused = verify_post(client, device, "push")
 
-    assert "Too many attempts. Try again in 10 minutes." in text(refused)
+    assert "Too many sign-in requests were sent to your phone from this address." in text(refused)
+    assert "Try again in 10 minutes" in text(refused)
     assert KAuthChallenge.objects.filter(device=device).count() == 5
     assert challenge_of(client) == last
     frozen.shift(timedelta(minutes=10))
@@ -620,14 +622,17 @@ def test_send_a_new_request_is_limited_and_says_when_to_retry(
 def test_sign_in_when_requests_are_exhausted_says_when_to_retry(
     alice: User, frozen: time_machine.Traveller
 ) -> None:
-    device, _phone = with_kauth(alice)
-    for _ in range(5):
-        kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
+    with_kauth(alice)
+    ceiling, _window = settings.RATE_LIMITS["kauth-push"]
+    per_address, _window = settings.RATE_LIMITS["kauth-push-address"]
+    for n in range(ceiling // per_address):  # the per-person ceiling, from several addresses
+        exhaust_pushes_from(f"192.0.2.{n + 10}", alice)
     client = browser()
 
     pass_password(client, alice)
 
-    assert "Too many attempts. Try again in 10 minutes." in text(client.get(VERIFY_URL))
+    page = text(client.get(VERIFY_URL))
+    assert "Too many sign-in requests were sent to your phone. Try again in 10 minutes" in page
 
 
 # --- The offline code ---------------------------------------------------------------------------
@@ -715,3 +720,94 @@ def test_polling_after_a_wrong_number_stops_and_says_so(alice: User) -> None:
     assert WRONG_NUMBER in partial
     assert "hx-post" not in partial
     assert not is_signed_in(client)
+
+
+# --- Issue 11, finding 9: a stranger with the password cannot break or block the owner's kAuth --
+
+
+def exhaust_pushes_from(ip: str, user: User) -> None:
+    """What a stranger who knows the password does: sign in again and again from one address."""
+    for _ in range(8):
+        pass_password(browser(ip, SAFARI), user)
+
+
+def test_offline_code_works_when_pushes_are_exhausted(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    """Every POST to the second step answered 500 once the pushes were used up."""
+    device, phone = with_kauth(alice)
+    exhaust_pushes_from(OTHER_IP, alice)
+    frozen.shift(timedelta(seconds=30))
+    client = browser(OTHER_IP, SAFARI)
+    pass_password(client, alice)
+    assert not client.session.get(KAUTH_ATTEMPT_KEY)  # no request reached the phone
+
+    for action in ("complete", "push"):
+        assert verify_post(client, device, action).status_code == 200
+    response = client.post(VERIFY_URL, {"method": device.persistent_id, "code": phone.code()})
+
+    assert response.status_code == 302
+    assert is_verified(client)
+
+
+@pytest.mark.parametrize("public_id", ["", "not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_challenge_status_of_a_malformed_id_is_none(db: Any, public_id: str) -> None:
+    assert kauth.challenge_status(public_id, "secret") is None
+    assert kauth.do_use_approved_challenge(public_id, "secret") is None
+
+
+def test_a_stranger_elsewhere_does_not_stop_the_owners_pushes(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    with_kauth(alice)
+    exhaust_pushes_from(OTHER_IP, alice)
+
+    owner = browser(LOGIN_IP)
+    pass_password(owner, alice)
+
+    assert owner.session.get(KAUTH_ATTEMPT_KEY)  # the owner's request reached the phone
+    assert "Too many" not in text(owner.get(VERIFY_URL))
+
+
+def test_refused_pushes_say_what_was_limited(alice: User, frozen: time_machine.Traveller) -> None:
+    with_kauth(alice)
+    exhaust_pushes_from(OTHER_IP, alice)
+    client = browser(OTHER_IP, SAFARI)
+    pass_password(client, alice)
+
+    page = text(client.get(VERIFY_URL))
+
+    assert "Too many sign-in requests were sent to your phone from this address." in page
+    assert "Try again in 10 minutes, or use another way." in page
+
+
+def test_every_address_together_meets_a_ceiling_per_person(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    device, _phone = with_kauth(alice)
+    ceiling, _window = settings.RATE_LIMITS["kauth-push"]
+    per_address, _window = settings.RATE_LIMITS["kauth-push-address"]
+    for n in range(ceiling // per_address + 1):
+        exhaust_pushes_from(f"192.0.2.{n + 10}", alice)
+
+    assert KAuthChallenge.objects.filter(device=device).count() == ceiling
+
+
+def test_wrong_codes_from_a_strangers_address_leave_the_owners_code_working(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    device, phone = with_kauth(alice)
+    stranger = browser(OTHER_IP, SAFARI)
+    pass_password(stranger, alice)
+    per_address, _window = settings.RATE_LIMITS["two-factor-address"]
+    for _ in range(per_address + 1):
+        stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
+    refused = stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
+    assert "Too many wrong codes from this address." in text(refused)
+
+    frozen.shift(timedelta(minutes=1))  # past django-otp's growing delay of the device
+    owner = browser(LOGIN_IP)
+    pass_password(owner, alice)
+    response = owner.post(VERIFY_URL, {"method": device.persistent_id, "code": phone.code()})
+
+    assert response.status_code == 302

@@ -209,11 +209,11 @@ def test_sign_in_right_after_a_wrong_code_waits_for_the_delay(
     assert is_verified(client)
 
 
-def test_sign_in_after_ten_tries_is_limited_per_account(
+def test_sign_in_after_ten_tries_is_limited_per_account_and_address(
     clock: time_machine.Traveller, settings: Any, alice: User
 ) -> None:
-    """The "two-factor" limit counts every try of the account, from any browser, even when
-    django-otp's delays are off."""
+    """The "two-factor-address" limit counts every try of the account from one address, from
+    any browser there, even when django-otp's delays are off."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     device = with_authenticator(alice)
     attacker = Client()
@@ -221,11 +221,11 @@ def test_sign_in_after_ten_tries_is_limited_per_account(
     for _ in range(10):
         assert WRONG_CODE_ERROR in text(submit(attacker, wrong_code(device)))
     response = submit(attacker, code_for(device))
-    assert "Too many attempts. Try again in 15 minutes." in text(response)
+    assert "Too many wrong codes from this address. Try again in 15 minutes." in text(response)
     assert not is_signed_in(attacker)
     other = Client()
     sign_in(other, alice)
-    assert "Too many attempts." in text(submit(other, code_for(device)))
+    assert "Too many wrong codes from this address." in text(submit(other, code_for(device)))
     assert not is_signed_in(other)
     # The right code was never tried, so it still works when the window is over (the pending
     # sign-in has expired by then: the password comes first again).
