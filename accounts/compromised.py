@@ -30,7 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -47,6 +47,7 @@ from accounts.inventory import (
 )
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
+from accounts.views import password_changed_message
 from portal.audit import record_event
 from portal.outbox import send_email
 
@@ -177,15 +178,7 @@ def password(request: HttpRequest) -> HttpResponse:
             )
         state["sessions_ended"] += ended
         request.session[STATE_KEY] = state
-        messages.success(
-            request,
-            ngettext(
-                "Your password is changed. %(n)d other session was signed out.",
-                "Your password is changed. %(n)d other sessions were signed out.",
-                ended,
-            )
-            % {"n": ended},
-        )
+        messages.success(request, password_changed_message(ended))
         return redirect("compromised:inventory")
     return render(request, "accounts/compromised_password.html", {"form": form, **stepper(1)})
 

@@ -169,6 +169,15 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     return render(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
+def password_changed_message(ended: int) -> str:
+    """What a person reads after changing the password here or in the "compromised?" wizard."""
+    return ngettext(
+        "Your password is changed. %(n)d other session was signed out.",
+        "Your password is changed. %(n)d other sessions were signed out.",
+        ended,
+    ) % {"n": ended}
+
+
 @login_required
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
@@ -184,15 +193,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         )
         update_session_auth_hash(request, user)
         mark_recently_authenticated(request)
-        messages.success(
-            request,
-            ngettext(
-                "Your password is changed. %(n)d other session was signed out.",
-                "Your password is changed. %(n)d other sessions were signed out.",
-                ended,
-            )
-            % {"n": ended},
-        )
+        messages.success(request, password_changed_message(ended))
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
 
