@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import EmailAddressField
+from accounts.forms import EmailAddressField, SignupForm
 from organizations.models import Membership, Organization, Role
+from organizations.validators import validate_organization_name
 
 
 class OrganizationForm(forms.ModelForm):
@@ -24,8 +25,18 @@ class OrganizationForm(forms.ModelForm):
         return country
 
 
+class OrganizationSignupForm(SignupForm):
+    """Sign-up creates the person's organization: its name follows the organization's rules."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization_name"].validators.append(validate_organization_name)
+
+
 class OrganizationCreateForm(forms.Form):
-    name = forms.CharField(label=_("Organization name"), max_length=150)
+    name = forms.CharField(
+        label=_("Organization name"), max_length=150, validators=[validate_organization_name]
+    )
 
 
 class RoleChoiceMixin(forms.Form):

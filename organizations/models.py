@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.addresses import canonical_email
 from organizations.managers import InvitationQuerySet, MembershipQuerySet, OrganizationQuerySet
+from organizations.validators import validate_organization_name
 
 
 class Organization(models.Model):
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=[validate_organization_name])
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)

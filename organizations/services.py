@@ -30,6 +30,7 @@ from accounts.services import (
     tell_owner_of_sign_up_attempt,
 )
 from organizations.models import Invitation, Membership, Organization, Role
+from organizations.validators import validate_organization_name
 from portal import ratelimit
 from portal.audit import record_event
 from portal.outbox import send_email
@@ -85,6 +86,7 @@ def _unique_slug(name: str) -> str:
 def do_create_organization(name: str, *, creator: User, **fields: Any) -> Organization:
     """Create an organization whose creator becomes its (first) legal representative. A person
     creates a few a day at most (TooManyOrganizations)."""
+    validate_organization_name(name)  # every path, not only the forms: the name reaches inboxes
     verdict = ratelimit.attempt("organization-create", f"user:{creator.pk}")
     if not verdict.allowed:
         raise TooManyOrganizations(verdict.retry_after)

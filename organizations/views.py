@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.forms import SignupForm
 from accounts.reauth import require_recent_password
 from accounts.services import EmailNotVerified
 from accounts.views import safe_next, wait_message
@@ -30,6 +29,7 @@ from organizations.forms import (
     InviteForm,
     OrganizationCreateForm,
     OrganizationForm,
+    OrganizationSignupForm,
     RoleForm,
     role_help,
 )
@@ -81,7 +81,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     they chose (the way back to an invitation is kept for that sign-in)."""
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    form = OrganizationSignupForm(request.POST or None)
     if request.method == "POST":
         verdict = ratelimit.attempt("signup-ip", client_ip(request) or "unknown")
         if not verdict.allowed:

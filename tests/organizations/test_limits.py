@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
 from organizations import services
 from organizations.models import Invitation, Organization
+from portal.models import Notification
 from tests.accounts.helpers import next_full_hour
 from tests.conftest import signed_in
 
@@ -119,3 +121,65 @@ def test_invitation_limit_of_one_person_leaves_the_others_alone(
     )
     assert response.status_code == 302
     assert Invitation.objects.filter(email="frank@example.com").exists()
+
+
+# --- Issue 12, finding 7: organization names and invitations are no phishing relay -------------
+
+PHISHING_NAMES = [
+    "Portal Security Team 1: log in at https://portal-login.evil.example/",
+    "Security Team: log in at portal-login.evil.example",
+    "Visit www.evil.example",
+    "Write to help@evil.example",
+    "acme.ch/login",
+]
+
+
+@pytest.mark.parametrize("name", PHISHING_NAMES)
+def test_organization_name_with_a_link_is_refused_on_the_page(dave: User, name: str) -> None:
+    response = signed_in(dave).post("/orgs/new/", {"name": name})
+
+    assert response.status_code == 200
+    assert "cannot contain a web or email address" in response.content.decode()
+    assert not Organization.objects.filter(name=name).exists()
+
+
+@pytest.mark.parametrize("name", PHISHING_NAMES)
+def test_organization_name_with_a_link_is_refused_at_sign_up(client: Any, name: str) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "first_name": "Eve",
+            "last_name": "Mallory",
+            "email": "eve@example.com",
+            "organization_name": name,
+            "new_password1": "a long passphrase for eve",
+            "new_password2": "a long passphrase for eve",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "cannot contain a web or email address" in response.content.decode()
+    assert not User.objects.filter(email="eve@example.com").exists()
+
+
+def test_organization_service_refuses_a_link_in_the_name(dave: User) -> None:
+    with pytest.raises(ValidationError):
+        services.do_create_organization("Login at portal-login.evil.example", creator=dave)
+    assert not Organization.objects.filter(name__contains="evil").exists()
+
+
+@pytest.mark.parametrize("name", ["Acme SA", "Acme S.A.", "Rossi & Co.", "Dr. Rossi", "Müller AG"])
+def test_ordinary_organization_names_pass(dave: User, name: str) -> None:
+    assert services.do_create_organization(name, creator=dave).name == name
+
+
+def test_invitation_subject_quotes_no_user_text(alice: User, acme: Organization) -> None:
+    acme.name = "Approve now to keep your mailbox active"
+    acme.save(update_fields=["name"])
+    alice.first_name = "Portal IT"
+    alice.save(update_fields=["first_name"])
+
+    services.do_invite_member(acme, email="victim@example.com", role="external", actor=alice)
+
+    mail = Notification.objects.get(kind="member_invited")
+    assert mail.subject == "You are invited to join an organization"
