@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import describe_user_agent
 from portal import ratelimit
 from portal.json_body import MalformedJSON, json_object_body
 from portal.request_context import client_ip
@@ -98,7 +99,10 @@ def challenges(request: HttpRequest, device: KAuthDevice) -> HttpResponse:
                 {
                     "id": str(c.public_id),
                     "ip": c.ip_address,
-                    "browser": c.user_agent,
+                    # A parsed name ("Firefox · Linux"), never the header's own text: whoever
+                    # has the password chooses the User-Agent, and the phone must not show
+                    # "approve now to keep your mailbox active" as if the portal said it.
+                    "browser": describe_user_agent(c.user_agent) or "Unknown browser",
                     "time": c.created_at.isoformat(),
                     "expires": c.expires_at.isoformat(),
                     "numbers": c.choices,

@@ -350,7 +350,7 @@ def test_challenges_lists_the_request_pushed_at_sign_in_with_origin(
     [listed] = payload["challenges"]
     assert listed["id"] == str(challenge.public_id)
     assert listed["ip"] == LOGIN_IP
-    assert listed["browser"] == LOGIN_BROWSER
+    assert listed["browser"] == "Firefox · Linux"
     assert datetime.fromisoformat(listed["time"]) == challenge.created_at
     assert datetime.fromisoformat(listed["expires"]) == challenge.expires_at
     assert sorted(listed["numbers"]) == sorted(challenge.choices)
@@ -656,3 +656,18 @@ def test_credential_enrolment_code_and_seed_are_never_stored_in_clear(
 
     assert found == []
     assert KAuthDevice.objects.filter(credential_digest=digest(credential)).exists()
+
+
+def test_challenges_show_a_parsed_browser_never_the_header_text(phone: Client, alice: User) -> None:
+    """Issue 12, finding 12: the User-Agent is the attacker's text."""
+    _device, credential, _seed = with_kauth(phone, alice)
+    lure = "Portal IT: approve now to keep your mailbox active"
+    Client(REMOTE_ADDR=LOGIN_IP, HTTP_USER_AGENT=f"{lure} (Windows NT 10.0) Chrome/120").post(
+        reverse("accounts:login"), {"email": alice.email, "password": PASSWORD}
+    )
+
+    response = call(phone, CHALLENGES_URL, method="get", credential=credential)
+
+    [listed] = response.json()["challenges"]
+    assert listed["browser"] == "Chrome · Windows"
+    assert "approve" not in response.content.decode()

@@ -397,7 +397,7 @@ def test_sign_in_pushes_a_request_and_shows_its_number(alice: User) -> None:
     assert challenge.number in challenge.choices
     assert len(set(challenge.choices)) == 3
     [waiting] = phone.pending()
-    assert (waiting["ip"], waiting["browser"]) == (LOGIN_IP, FIREFOX)
+    assert (waiting["ip"], waiting["browser"]) == (LOGIN_IP, "Firefox · Linux")
     page = text(client.get(VERIFY_URL))
     assert "Approve the sign-in on your kAuth app, and pick this number:" in page
     assert shown_number(page) == challenge.number
