@@ -442,7 +442,15 @@ TIME_ZONE = "Europe/Zurich"
 PRIVATE_STORAGE_DIR = DATA_DIR / "private"
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields (not files) of one request
+# Files of one request, on every URL: the largest legitimate upload is an identity-verification
+# request (three documents of at most 10 MB) plus the form around them (portal/uploads.py).
+UPLOAD_MAX_BYTES = 31 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # Whitenoise warns at every start when the folder is missing (before the first collectstatic).
