@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.HashingBusyMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -326,8 +327,14 @@ ORGANIZATION_POLICIES = ["security.policies.two_factor_required"]
 PRODUCT_LIST_COLUMNS = ["tags.product_list.TagColumn"]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id at 19 MiB a hash, at most PASSWORD_HASHING_CONCURRENCY at once per process; a request
+# that finds every slot taken for PASSWORD_HASHING_WAIT_SECONDS gets 429 (portal/hashing.py).
+PASSWORD_HASHING_CONCURRENCY = _positive_int(
+    "PASSWORD_HASHING_CONCURRENCY", 2 * (os.cpu_count() or 1)
+)
+PASSWORD_HASHING_WAIT_SECONDS = 3
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "portal.hashing.PortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -387,6 +394,7 @@ RATE_LIMITS = {
     # per account from anywhere (looser, so a stranger cannot stop the owner's mail for long).
     "app-password-check": (20, 10 * 60),
     "app-password-account": (200, 60 * 60),
+    "app-password-ip": (100, 10 * 60),
     # Offer requests posted per person (on top of at most 3 open per organization).
     "offer-post": (5, 24 * 60 * 60),
     "revoke-leaked": (30, 60 * 60),

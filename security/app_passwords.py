@@ -136,7 +136,12 @@ def check_service_login(email: str, password: str, service: str, *, ip: str | No
     if "\x00" in email or "\x00" in password:
         return False
     account = User.objects.normalize_email(email)
-    limits = [("app-password-check", f"{account}|{ip}"), ("app-password-account", account)]
+    limits = [
+        ("app-password-check", f"{account}|{ip}"),
+        # Over all accounts from one address: random addresses each cost a (dummy) hash.
+        ("app-password-ip", f"{ip}"),
+        ("app-password-account", account),
+    ]
     if not ratelimit.attempt_all(limits).allowed:
         return False
     allowed = _check(account, password, service, ip=ip)
