@@ -51,6 +51,16 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
+def _milliseconds(name: str, default: int) -> int:
+    """Read a duration in milliseconds; 0 turns the limit off (PostgreSQL's own meaning)."""
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of milliseconds.")
+    return int(raw)
+
+
 DEBUG = _bool("DEBUG", False)
 
 # The data folder holds everything the embedded mode keeps: database, broker queue, mail, keys.
@@ -188,6 +198,9 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# Per statement, on PostgreSQL only (SQLite has no such limit); 0 means none.
+STATEMENT_TIMEOUT_MS = _milliseconds("DATABASE_STATEMENT_TIMEOUT_MS", 5_000)
+WORKER_STATEMENT_TIMEOUT_MS = _milliseconds("WORKER_STATEMENT_TIMEOUT_MS", 300_000)
 if DATABASES["default"]["ENGINE"] == SQLITE:
     # WAL lets the web server read while the worker writes; the timeout waits for a busy writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -200,6 +213,14 @@ if DATABASES["default"]["ENGINE"] == SQLITE:
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # No statement of a web request may run longer than this: PostgreSQL cancels it (the request
+    # answers 500) rather than keep a backend busy after the client has gone (issue 12,
+    # finding 1). Sent when connecting, so it costs no round trip; kept after any `options` of
+    # DATABASE_URL. The Celery worker raises it for its connections (portal/celery.py).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options", ""), f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"])
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, cache, rate-limit counters --------------------------------------------
@@ -368,6 +389,10 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Rate limits (attempts, window in seconds) ---------------------------------------------------
+# Quotas of the Newsletter API (tokens/services.py): what one organization may store there.
+NEWSLETTER_MAX_LISTS = _positive_int("NEWSLETTER_MAX_LISTS", 100)  # an organization
+NEWSLETTER_MAX_SUBSCRIBERS = _positive_int("NEWSLETTER_MAX_SUBSCRIBERS", 100_000)  # a list
+
 RATE_LIMITS = {
     # Per account *and* IP: the owner's own network is not locked by a stranger elsewhere.
     "login-account-ip": (5, 15 * 60),
@@ -388,6 +413,9 @@ RATE_LIMITS = {
     "kauth-push-address": (5, 10 * 60),
     "kauth-push": (20, 10 * 60),
     "kauth-enroll": (20, 60 * 60),
+    # Requests of one kAuth device credential (fetching and answering sign-in requests): a phone
+    # polling every second stays under it.
+    "kauth-device": (120, 60),
     "identity-request": (3, 24 * 60 * 60),
     "sms-send": (3, 10 * 60),
     # Refused login checks of mail/CalDAV/CardDAV servers: per account and end-user address, and
@@ -499,8 +527,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["portal.json_body.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "portal.api.BoundedPagination",  # 50 a page, 200 at most
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

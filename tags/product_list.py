@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Product
 from organizations.models import Membership
+from tags.filtering import MAX_FILTER_TAGS, carrying_every_tag, distinct_slugs
 from tags.models import Tag
-
-MAX_FILTER_TAGS = 10
 
 
 class TagColumn:
@@ -26,7 +25,7 @@ class TagColumn:
 
     def __init__(self, request: HttpRequest, membership: Membership) -> None:
         self.membership = membership
-        self.selected = list(dict.fromkeys(request.GET.getlist("tag")))[:MAX_FILTER_TAGS]
+        self.selected = distinct_slugs(request.GET.getlist("tag"))[:MAX_FILTER_TAGS]
         self.tags = list(
             Tag.objects.filter(organization_id=membership.organization_id).order_by("name", "pk")
         )
@@ -36,13 +35,7 @@ class TagColumn:
         return bool(self.selected)
 
     def filter(self, products: QuerySet[Product]) -> QuerySet[Product]:
-        by_slug = {tag.slug: tag for tag in self.tags}
-        for slug in self.selected:
-            tag = by_slug.get(slug)
-            if tag is None:
-                return products.none()
-            products = products.filter(tags=tag)
-        return products
+        return carrying_every_tag(products, self.membership.organization, self.selected)
 
     def prefetch(self, products: QuerySet[Product]) -> QuerySet[Product]:
         return products.prefetch_related(

@@ -6,7 +6,8 @@ product of another organization is a 404, and the person's role decides what the
 - `GET/POST /api/v1/tags/`, `GET/PATCH/DELETE /api/v1/tags/<slug>/` — scope "products" (or
   "products-read" for reading);
 - `GET /api/v1/products/?tag=<slug>&tag=<slug>` — the products the person may see that carry every
-  tag named (an unknown tag matches nothing).
+  tag named (an unknown tag matches nothing; copies count once; more than
+  `tags.filtering.MAX_FILTER_TAGS` distinct tags is a 400, as the web list caps them).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import Product
-from tags import colours, services
-from tags.api.serializers import TaggedProductSerializer, TagSerializer
+from tags import colours, filtering, services
+from tags.api.serializers import TagFilterSerializer, TaggedProductSerializer, TagSerializer
 from tags.models import Tag
 from tokens.api.views import OrganizationViewSet
 
@@ -90,6 +92,22 @@ class TagViewSet(
         services.do_delete_tag(self.membership, instance, actor=self.request.user)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "tag",
+                str,
+                many=True,
+                explode=True,
+                description=(
+                    f"A tag's slug, repeated for every tag the products must carry: at most "
+                    f"{filtering.MAX_FILTER_TAGS} distinct tags (copies count once), more is a 400."
+                ),
+            )
+        ]
+    )
+)
 class TaggedProductViewSet(mixins.ListModelMixin, OrganizationViewSet):
     required_scope = SCOPES
     allow_app_passwords = True
@@ -97,9 +115,9 @@ class TaggedProductViewSet(mixins.ListModelMixin, OrganizationViewSet):
     serializer_class = TaggedProductSerializer
 
     def scope_queryset(self, products: QuerySet[Any]) -> QuerySet[Any]:
-        for slug in self.request.query_params.getlist("tag"):
-            tag = Tag.objects.for_org(self.organization).filter(slug=slug).first()
-            if tag is None:
-                return products.none()
-            products = products.filter(tags=tag)
+        params = TagFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        products = filtering.carrying_every_tag(
+            products, self.organization, params.validated_data.get("tag", [])
+        )
         return products.select_related("payer").prefetch_related("tags").order_by("name", "pk")

@@ -27,6 +27,10 @@ PORTAL_VARIABLES = (
     "SESSION_ABSOLUTE_HOURS",
     "REAUTH_MINUTES",
     "API_TOKEN_CACHE_SECONDS",
+    "DATABASE_STATEMENT_TIMEOUT_MS",
+    "WORKER_STATEMENT_TIMEOUT_MS",
+    "NEWSLETTER_MAX_LISTS",
+    "NEWSLETTER_MAX_SUBSCRIBERS",
 )
 
 
@@ -130,6 +134,9 @@ def test_settings_read_an_absolute_filemail_path(tmp_path: Path) -> None:
         ("API_TOKEN_CACHE_SECONDS", "6"),
         ("API_TOKEN_CACHE_SECONDS", "-1"),
         ("API_TOKEN_CACHE_SECONDS", "5s"),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "5s"),
+        ("WORKER_STATEMENT_TIMEOUT_MS", "-1"),
+        ("NEWSLETTER_MAX_SUBSCRIBERS", "0"),
     ],
 )
 def test_settings_with_a_bad_value_fail_loudly(tmp_path: Path, variable: str, value: str) -> None:

@@ -162,3 +162,61 @@ def test_the_products_list_makes_the_same_queries_for_few_and_many(
     tag.products.add(*ProductFactory.create_batch(40, organization=acme))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"{PRODUCTS}?tag=client-a")
+
+
+def _tags(alice: User, acme: Organization, count: int) -> list[Tag]:
+    return [
+        do_create_tag(membership(alice, acme), f"Tag {n}", BLUE, actor=alice) for n in range(count)
+    ]
+
+
+def test_more_tags_than_the_web_list_allows_is_a_400(alice: User, acme: Organization) -> None:
+    """Issue 12, finding 1: every `tag` used to add a join; 300 made PostgreSQL work for minutes."""
+    tags = _tags(alice, acme, 11)
+    client = _client(alice, acme, "products-read")
+    query = "&".join(f"tag={tag.slug}" for tag in tags)
+
+    response = client.get(f"{PRODUCTS}?{query}")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert "10" in body["fields"]["tag"][0]
+
+
+def test_copies_of_one_tag_count_once(alice: User, acme: Organization) -> None:
+    (tag,) = _tags(alice, acme, 1)
+    tag.products.add(ProductFactory(organization=acme, name="tagged.ch"))
+    ProductFactory(organization=acme, name="untagged.ch")
+    client = _client(alice, acme, "products-read")
+
+    response = client.get(f"{PRODUCTS}?" + "&".join([f"tag={tag.slug}"] * 300))
+
+    assert response.status_code == 200
+    assert [p["name"] for p in response.json()["results"]] == ["tagged.ch"]
+
+
+def test_the_tag_filter_is_one_query_whatever_the_number_of_tags(
+    alice: User, acme: Organization
+) -> None:
+    """The SQL of the list must not grow with the tags asked for: one join, not one per tag."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tags = _tags(alice, acme, 10)
+    product = ProductFactory(organization=acme, name="all.ch")
+    for tag in tags:
+        tag.products.add(product)
+    client = _client(alice, acme, "products-read")
+
+    def captured(count: int) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{PRODUCTS}?" + "&".join(f"tag={t.slug}" for t in tags[:count]))
+        assert [p["name"] for p in response.json()["results"]] == ["all.ch"]
+        return [q["sql"] for q in queries.captured_queries]
+
+    captured(1)  # the first request also looks the token up; the next ones find it cached
+    one, ten = captured(1), captured(10)
+
+    assert len(one) == len(ten)
+    assert [sql.count("JOIN") for sql in one] == [sql.count("JOIN") for sql in ten]

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from tokens import services
 from tokens.models import MailingList, Subscriber
 
 
@@ -36,6 +37,4 @@ class SubscriberSerializer(serializers.ModelSerializer):
         return value
 
     def create(self, validated_data: dict[str, Any]) -> Subscriber:
-        return Subscriber.objects.create(
-            mailing_list=self.context["mailing_list"], **validated_data
-        )
+        return services.do_subscribe(self.context["mailing_list"], **validated_data)

@@ -4,20 +4,37 @@ can name another one: another organization's list is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Count, Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from organizations import access
 from organizations.models import Membership, Organization
+from tokens import services
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
 from tokens.models import MailingList, Subscriber
+
+
+class QuotaExceededError(APIException):
+    status_code = 400
+    default_code = "quota_exceeded"
+
+
+@contextmanager
+def quota_as_400() -> Iterator[None]:
+    """A newsletter quota refusal as 400 `quota_exceeded`, with the service's message."""
+    try:
+        yield
+    except services.QuotaExceeded as exc:
+        raise QuotaExceededError(str(exc)) from exc
 
 
 class OrganizationViewSet(viewsets.GenericViewSet):
@@ -95,7 +112,11 @@ class MailingListViewSet(
         return {**super().get_serializer_context(), "organization": self.organization}
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.save(organization=self.organization)
+        with quota_as_400():
+            serializer.instance = services.do_create_mailing_list(
+                self.organization, serializer.validated_data["name"]
+            )
+        serializer.instance.subscriber_count = 0
 
 
 class SubscriberViewSet(
@@ -114,6 +135,10 @@ class SubscriberViewSet(
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(mailing_list=self.mailing_list())
+
+    def perform_create(self, serializer: Any) -> None:
+        with quota_as_400():
+            serializer.save()
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
