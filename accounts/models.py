@@ -80,6 +80,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_email_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    def password_fingerprint(self, purpose: str) -> str:
+        """A keyed digest of the current password hash, for state that must die with the password
+        (a half-finished sign-in, a known browser), as Django's session auth hash does for
+        sessions: any change or reset of the password makes every earlier fingerprint stale.
+        `purpose` keeps the fingerprints of different uses apart."""
+        return salted_hmac(
+            f"accounts.password-fingerprint.{purpose}", self.password, algorithm="sha256"
+        ).hexdigest()
+
     @property
     def initials(self) -> str:
         if self.first_name or self.last_name:
@@ -154,3 +163,33 @@ class Session(AbstractBaseSession):
         from accounts.session_store import SessionStore
 
         return SessionStore
+
+
+class KnownBrowser(models.Model):
+    """A browser in which a person signed in: spared that account's sign-in limit from anywhere,
+    so a botnet guessing the password cannot lock the owner out of their own computer
+    (accounts/login.py).
+
+    The browser holds a random token in the `portal_known` cookie; only its digest is kept here
+    (DESIGN rule 3), with one row per account the browser signed in to. A row counts only until
+    it expires and while the account's password is the one it was made under
+    (`password_fingerprint`): a copied cookie outlives neither a password change nor a reset.
+    Not in the admin: nothing here means anything to a person."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_browsers"
+    )
+    token_digest = models.CharField(max_length=64)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_digest", "user"], name="known_browser_once_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"known browser of {self.user_id}"

@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from accounts.login import forget_known_browsers
 from accounts.models import Session, User
 from portal import ratelimit
 from portal.audit import record_event
@@ -197,6 +198,8 @@ def _set_password(
     user.set_password(new_password)
     user.save(update_fields=["password"])
     ended = end_other_sessions(user, keep_session_key=keep_session_key)
+    # Bound to the old password already; deleted so that no copy of a cookie lingers as a row.
+    forget_known_browsers(user)
     record_event(
         "user.password_changed",
         actor=actor,

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -35,6 +36,7 @@ PENDING_KEY = "_portal_two_factor_pending"
 # Long enough to photograph an identity document on the recovery page.
 PENDING_MAX_AGE = 15 * 60
 KAUTH_ATTEMPT_KEY = "_portal_kauth_attempt"
+PENDING_PURPOSE = "second-step"
 
 
 def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | None:
@@ -43,7 +45,12 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
         return None
     # A new session key: whatever the session held before belongs to nobody now.
     request.session.cycle_key()
-    request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(), "next": next_url}
+    request.session[PENDING_KEY] = {
+        "user": user.pk,
+        "password": user.password_fingerprint(PENDING_PURPOSE),
+        "at": time.time(),
+        "next": next_url,
+    }
     preferred = preferred_method(user)
     if isinstance(preferred, KAuthDevice):
         # The request reaches the phone while the browser shows the number to pick.
@@ -129,13 +136,24 @@ def end_attempt(request: HttpRequest) -> None:
 
 
 def pending_user(request: HttpRequest) -> User | None:
+    """Who proved the password in this session, while that password is still theirs.
+
+    Every step of the second step (codes, kAuth, security keys, asking for assistance) starts
+    here. The pending state carries a fingerprint of the password hash it was proved against, so
+    a change or reset of the password voids every half-finished sign-in at once: whoever stole
+    the old password and stopped at this step gets nothing from it (issue 12, finding 4)."""
     pending: Any = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
         return None
     user_id = pending.get("user")
     if not isinstance(user_id, int):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not constant_time_compare(
+        str(pending.get("password", "")), user.password_fingerprint(PENDING_PURPOSE)
+    ):
+        return None
+    return user
 
 
 def pending_next(request: HttpRequest) -> str:

@@ -12,6 +12,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as accounts_services
 from accounts.models import User
 from portal.models import AuditEvent, Notification
 from security import second_step, services
@@ -458,5 +459,88 @@ def test_password_reset_then_sign_in_still_asks_for_the_code(
     )
     assert response["Location"] == VERIFY_URL
     assert not is_signed_in(client)
+    submit(client, code_for(device))
+    assert is_verified(client)
+
+
+# --- A half-finished sign-in dies with the password (issue 12, finding 4) ---------------------
+
+
+def reset_password_by_email(user: User) -> None:
+    """The owner follows "forgot your password" in her own browser and sets a new one."""
+    owner = Client()
+    owner.post(reverse("accounts:password-reset"), {"email": user.email})
+    link = link_in(Notification.objects.filter(kind="password_reset").latest("pk"))
+    form_url = owner.get(link)["Location"]
+    response = owner.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response["Location"] == reverse("accounts:login")
+
+
+def test_pending_sign_in_refuses_the_right_code_after_a_password_reset(
+    clock: time_machine.Traveller, alice: User
+) -> None:
+    device = with_authenticator(alice)
+    attacker = Client()
+    assert sign_in(attacker, alice)["Location"] == VERIFY_URL
+    reset_password_by_email(alice)
+
+    response = attacker.post(VERIFY_URL, {"code": code_for(device)}, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert "Please sign in again." in text(response)
+    assert not is_signed_in(attacker)
+    assert TOTPDevice.objects.get(pk=device.pk).last_t == -1  # the code was not even tried
+
+
+def test_pending_sign_in_refuses_the_right_code_after_a_password_change(
+    clock: time_machine.Traveller, alice: User
+) -> None:
+    device = with_authenticator(alice)
+    attacker = Client()
+    sign_in(attacker, alice)
+    accounts_services.do_change_password(alice, NEW_PASSWORD, actor=alice, keep_session_key=None)
+
+    response = submit(attacker, code_for(device))
+
+    assert response["Location"] == reverse("accounts:login")
+    assert not is_signed_in(attacker)
+
+
+def test_pending_sign_in_refuses_security_keys_after_a_password_reset(
+    clock: time_machine.Traveller, alice: User
+) -> None:
+    with_authenticator(alice)
+    attacker = Client()
+    sign_in(attacker, alice)
+    options_url = reverse("security:verify-security-key-options")
+    assert attacker.post(options_url).status_code != 403
+    reset_password_by_email(alice)
+
+    assert attacker.post(options_url).status_code == 403
+    response = attacker.post(
+        reverse("security:verify-security-key"), "{}", content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json() == {"message": "Please sign in again."}
+
+
+def test_pending_sign_in_cannot_ask_for_assistance_after_a_password_reset(
+    clock: time_machine.Traveller, alice: User
+) -> None:
+    with_authenticator(alice)
+    attacker = Client()
+    sign_in(attacker, alice)
+    assert attacker.get(reverse("security:recovery")).status_code == 200
+    reset_password_by_email(alice)
+
+    assert attacker.get(reverse("security:recovery"))["Location"] == reverse("accounts:login")
+
+
+def test_pending_sign_in_with_the_new_password_still_works_after_a_reset(
+    clock: time_machine.Traveller, client: Client, alice: User
+) -> None:
+    device = with_authenticator(alice)
+    reset_password_by_email(alice)
+    client.post(reverse("accounts:login"), {"email": alice.email, "password": NEW_PASSWORD})
     submit(client, code_for(device))
     assert is_verified(client)
