@@ -6,6 +6,8 @@ by its id, so an audit event outlives what it describes.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -59,6 +61,17 @@ class AuditEvent(models.Model):
     @property
     def label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def repeats(self) -> int:
+        """How many times this happened: repeats are counted on one row (portal.audit)."""
+        count = self.data.get("count", 1) if isinstance(self.data, dict) else 1
+        return count if isinstance(count, int) and count > 0 else 1
+
+    @property
+    def last_occurred_at(self) -> datetime:
+        last = self.data.get("last_at") if isinstance(self.data, dict) else None
+        return datetime.fromisoformat(last) if isinstance(last, str) else self.created_at
 
 
 class Notification(models.Model):

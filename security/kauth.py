@@ -4,7 +4,7 @@ A sign-in request (challenge) is bound to one sign-in attempt: the browser keeps
 in its session and the challenge stores its digest, so a request approved on the phone completes
 the sign-in of that browser only. Challenges expire within two minutes and are used once; a wrong
 number fails the challenge (against push fatigue, the person must look at the browser); pushes to
-one account are rate-limited.
+one account are rate-limited, and a device has at most one pending challenge.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -178,12 +179,20 @@ def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChall
     secrets.SystemRandom().shuffle(choices)
     meta = current_request_meta()
     with transaction.atomic():
-        # A new request replaces the earlier ones of the same attempt.
+        # One pending request per device: a new one retires every earlier one waiting on this
+        # phone (whoever's attempt it was), and those of the same attempt on the person's other
+        # phones, so the phone never shows a stack of prompts to tap through. Retired requests
+        # expire now: a browser still waiting on one reads "expired, send a new request", which
+        # is what happened to it. Locking the device row first makes two pushes at once take
+        # turns, so they cannot both stay pending.
+        KAuthDevice.objects.select_for_update().filter(pk=device.pk).first()
+        now = timezone.now()
         KAuthChallenge.objects.filter(
-            device__user_id=device.user_id,
-            attempt_digest=digest(attempt_secret),
+            Q(device=device)
+            | Q(device__user_id=device.user_id, attempt_digest=digest(attempt_secret)),
             status=KAuthChallenge.Status.PENDING,
-        ).update(status=KAuthChallenge.Status.FAILED, answered_at=timezone.now())
+            expires_at__gt=now,
+        ).update(expires_at=now)
         challenge = KAuthChallenge.objects.create(
             device=device,
             attempt_digest=digest(attempt_secret),
@@ -191,7 +200,7 @@ def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChall
             choices=choices,
             ip_address=meta.ip,
             user_agent=meta.user_agent,
-            expires_at=timezone.now() + CHALLENGE_VALIDITY,
+            expires_at=now + CHALLENGE_VALIDITY,
         )
         transaction.on_commit(lambda: push_gateway().notify(challenge))
     return challenge
@@ -223,11 +232,14 @@ def do_answer_challenge(
             or challenge.expires_at <= now
         ):
             logger.warning("kAuth answer refused for device %s", device.pk)
+            # A device can send these at will: repeats are counted on one event (and the API
+            # limits each device's requests), so they cannot push real events off the review.
             record_event(
                 "two_factor.kauth_answer_refused",
                 actor=None,
                 target=device,
                 subject_user=device.user,
+                count_repeats=True,
             )
             return "refused"
         if not approve:

@@ -2,7 +2,8 @@
 credential (`Authorization: KAuth <credential>`), never with cookies, so CSRF does not apply.
 
 Refused requests (unknown credential, foreign or answered challenge) answer with a stable JSON
-error code and are logged without the credential.
+error code and are logged without the credential. Each device's requests are limited
+("kauth-device"): past the limit, 429 `rate_limited` with Retry-After.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ logger = logging.getLogger(__name__)
 
 def _error(code: str, status: int, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": code, **extra}, status=status)
+
+
+def _rate_limited(verdict: ratelimit.Verdict) -> JsonResponse:
+    response = _error("rate_limited", 429, retry_after=verdict.retry_after)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 def json_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -60,6 +67,12 @@ def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
                 return _error("account_removed", 410, message=notice)
             logger.warning("kAuth request with an unknown credential from %s", client_ip(request))
             return _error("unknown_credential", 401)
+        # Counted first, per device: a phone polling every second stays well under the limit,
+        # a stolen credential cannot flood the database and the audit log with answers.
+        verdict = ratelimit.attempt("kauth-device", f"device:{device.pk}")
+        if not verdict.allowed:
+            logger.warning("kAuth requests of device %s refused by the rate limit", device.pk)
+            return _rate_limited(verdict)
         return view(request, device, *args, **kwargs)
 
     return wrapper
@@ -71,7 +84,7 @@ def device_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 def enroll(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     verdict = ratelimit.attempt("kauth-enroll", client_ip(request) or "unknown")
     if not verdict.allowed:
-        return _error("rate_limited", 429, retry_after=verdict.retry_after)
+        return _rate_limited(verdict)
     code = str(body.get("code", ""))
     enrolled = kauth.do_enroll_device(code) if 0 < len(code) <= 100 else None
     if enrolled is None:

@@ -58,6 +58,8 @@ def security_key_register(request: HttpRequest) -> HttpResponse:
             data.get("credential"),
             str(data.get("name") or ""),
         )
+    except webauthn.AlreadyRegistered:
+        return JsonResponse({"message": _("This security key is already registered.")}, status=400)
     except webauthn.WebAuthnFailed:
         return JsonResponse(
             {"message": _("The security key could not be registered. Try again.")}, status=400

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
+from django.utils import timezone
 
 from accounts.models import User
 from organizations.models import Organization
 from portal.audit import record_event
 from portal.middleware import RequestContextMiddleware
 from portal.models import AuditEvent
+from tests.accounts.helpers import next_full_hour
 from tests.factories import UserFactory
 
 
@@ -133,3 +138,71 @@ def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
     assert event.actor is None
     assert event.actor_email == "former-staff@example.com"
     assert event.subject_user == alice
+
+
+# --- Repeats counted on one event (issue 12 finding 15: audit flooding) -------------------------
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(next_full_hour(), tick=False) as traveller:
+        yield traveller
+
+
+def repeat(times: int, **kwargs: Any) -> list[AuditEvent]:
+    return [record_event("probe.refused", count_repeats=True, **kwargs) for _ in range(times)]
+
+
+def test_repeats_within_a_minute_are_counted_on_one_event(
+    alice: User, clock: time_machine.Traveller
+) -> None:
+    repeat(3, actor=None, target=alice, subject_user=alice)
+    clock.shift(timedelta(seconds=59))
+
+    repeat(1, actor=None, target=alice, subject_user=alice)
+
+    event = AuditEvent.objects.get()
+    assert event.repeats == 4
+    assert event.data == {"count": 4, "last_at": timezone.now().isoformat()}
+
+
+def test_repeats_keep_counting_while_they_keep_coming_within_a_minute(
+    alice: User, clock: time_machine.Traveller
+) -> None:
+    for _ in range(10):
+        repeat(1, actor=None, target=alice, subject_user=alice)
+        clock.shift(timedelta(seconds=50))
+
+    assert AuditEvent.objects.get().repeats == 10
+
+
+def test_a_repeat_after_a_quiet_minute_is_a_new_event(
+    alice: User, clock: time_machine.Traveller
+) -> None:
+    repeat(2, actor=None, target=alice, subject_user=alice)
+    clock.shift(timedelta(minutes=1))
+
+    repeat(1, actor=None, target=alice, subject_user=alice)
+
+    assert [e.repeats for e in AuditEvent.objects.all()] == [1, 2]
+
+
+def test_repeats_are_counted_per_actor_target_and_person(
+    alice: User, bob: User, acme: Organization
+) -> None:
+    repeat(2, actor=None, target=alice, subject_user=alice)
+    repeat(2, actor=bob, target=alice, subject_user=alice)
+    repeat(2, actor=None, target=bob, subject_user=alice)
+    repeat(2, actor=None, target=alice, subject_user=bob)
+    repeat(2, actor=None, target=alice, subject_user=alice, organization_id=acme.pk)
+    record_event("probe.other", actor=None, target=alice, subject_user=alice, count_repeats=True)
+
+    assert AuditEvent.objects.count() == 6
+    assert sorted(e.repeats for e in AuditEvent.objects.all()) == [1, 2, 2, 2, 2, 2]
+
+
+def test_events_without_count_repeats_are_each_a_row(alice: User) -> None:
+    for _ in range(3):
+        record_event("probe.refused", actor=None, target=alice, subject_user=alice)
+
+    assert [e.repeats for e in AuditEvent.objects.all()] == [1, 1, 1]

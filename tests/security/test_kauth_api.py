@@ -367,19 +367,21 @@ def test_challenges_lists_only_this_devices_pending_unexpired_requests(
     device, credential, _seed = with_kauth(phone, alice)
     other_phone, _credential, _seed = enrolled(phone, alice, "Tablet")
     bobs_device, _credential, _seed = with_kauth(phone, bob, "Bob's phone")
-    expiring = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
-    frozen.shift(timedelta(seconds=90))
     denied = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
     kauth.do_answer_challenge(device, str(denied.public_id), approve=False)
-    waiting = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
+    expiring = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
     kauth.do_push_challenge(other_phone, attempt_secret=kauth.new_attempt_secret())
     kauth.do_push_challenge(bobs_device, attempt_secret=kauth.new_attempt_secret())
-    frozen.shift(timedelta(seconds=30))
+    frozen.shift(timedelta(minutes=2))
 
+    expired = call(phone, CHALLENGES_URL, method="get", credential=credential)
+    # Listing changes nothing: the expired request is left as it was.
+    assert KAuthChallenge.objects.get(pk=expiring.pk).status == KAuthChallenge.Status.PENDING
+    waiting = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
     response = call(phone, CHALLENGES_URL, method="get", credential=credential)
 
+    assert expired.json()["challenges"] == []
     assert [c["id"] for c in response.json()["challenges"]] == [str(waiting.public_id)]
-    assert KAuthChallenge.objects.get(pk=expiring.pk).status == KAuthChallenge.Status.PENDING
 
 
 def test_challenges_with_none_pending_is_an_empty_list(phone: Client, alice: User) -> None:
@@ -671,3 +673,51 @@ def test_challenges_show_a_parsed_browser_never_the_header_text(phone: Client, a
     [listed] = response.json()["challenges"]
     assert listed["browser"] == "Chrome · Windows"
     assert "approve" not in response.content.decode()
+
+
+# --- Flooding (issue 12 finding 15) -------------------------------------------------------------
+
+
+def test_a_device_flooding_refused_answers_is_limited_and_recorded_once(
+    phone: Client, alice: User, frozen: time_machine.Traveller
+) -> None:
+    """One device credential wrote 500 "answer refused" events in 1.7 s, pushing real events
+    off the security review page."""
+    device, credential, _seed = with_kauth(phone, alice)
+    challenge = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
+    kauth.do_answer_challenge(device, str(challenge.public_id), approve=False)
+    events_before = AuditEvent.objects.count()
+
+    statuses = [
+        call(phone, answer_url(challenge, "deny"), credential=credential).status_code
+        for _ in range(130)
+    ]
+
+    assert statuses == [409] * 120 + [429] * 10
+    refused = AuditEvent.objects.get(action="two_factor.kauth_answer_refused")
+    assert refused.repeats == 120
+    assert AuditEvent.objects.count() == events_before + 1
+    # The security review shows the flood as one line.
+    phone.force_login(alice)
+    review = phone.get(reverse("review:index")).content.decode()
+    assert review.count("kAuth answer refused") == 1
+    assert "(120 times)" in review
+
+
+def test_a_device_past_its_limit_is_told_when_to_retry(
+    phone: Client, alice: User, bob: User, frozen: time_machine.Traveller
+) -> None:
+    _device, credential, _seed = with_kauth(phone, alice)
+    _bobs_device, bobs_credential, _seed = with_kauth(phone, bob, "Bob's phone")
+    for _ in range(120):
+        call(phone, CHALLENGES_URL, method="get", credential=credential)
+
+    refused = call(phone, CHALLENGES_URL, method="get", credential=credential)
+
+    assert refused.status_code == 429
+    assert refused.json() == {"error": "rate_limited", "retry_after": 60}
+    assert refused["Retry-After"] == "60"
+    # Another device is not affected, and the window passes.
+    assert call(phone, CHALLENGES_URL, method="get", credential=bobs_credential).status_code == 200
+    frozen.shift(timedelta(minutes=1))
+    assert call(phone, CHALLENGES_URL, method="get", credential=credential).status_code == 200

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
@@ -237,17 +238,48 @@ def test_push_challenge_keeps_only_the_digest_of_the_attempt(alice: User) -> Non
 
 def test_push_challenge_again_for_the_same_attempt_fails_the_earlier_one(alice: User) -> None:
     device, _credential, _seed = with_kauth(alice)
+    second_phone, _credential, _seed = enrolled(alice, "Old phone")
     secret = kauth.new_attempt_secret()
     first = kauth.do_push_challenge(device, attempt_secret=secret)
-    other_attempt = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
+    on_second_phone = kauth.do_push_challenge(second_phone, attempt_secret=secret)
 
     second = kauth.do_push_challenge(device, attempt_secret=secret)
 
     first.refresh_from_db()
-    other_attempt.refresh_from_db()
-    assert first.status == KAuthChallenge.Status.FAILED
-    assert other_attempt.status == KAuthChallenge.Status.PENDING
-    assert set(kauth.pending_for_device(device)) == {other_attempt, second}
+    on_second_phone.refresh_from_db()
+    assert first.is_expired
+    assert on_second_phone.is_expired
+    assert kauth.pending_for_device(device) == [second]
+    assert kauth.pending_for_device(second_phone) == []
+
+
+def test_push_challenge_leaves_one_pending_per_device_whatever_the_attempt(
+    alice: User, bob: User
+) -> None:
+    """Issue 12 finding 5: five sign-in attempts (the owner's and a stranger's who has the
+    password) stacked five prompts on the phone at once."""
+    device, _credential, _seed = with_kauth(alice)
+    second_phone, _credential, _seed = enrolled(alice, "Old phone")
+    bobs_device, _credential, _seed = with_kauth(bob, "Bob's phone")
+    on_second_phone = kauth.do_push_challenge(second_phone, attempt_secret="another attempt")
+    bobs = kauth.do_push_challenge(bobs_device, attempt_secret=kauth.new_attempt_secret())
+    cache.clear()  # the five pushes below are within the limits on their own
+
+    pushed = [
+        kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret()) for _ in range(5)
+    ]
+
+    assert kauth.pending_for_device(device) == [pushed[-1]]
+    for retired in pushed[:-1]:
+        assert (
+            kauth.do_answer_challenge(
+                device, str(retired.public_id), approve=True, number=retired.number
+            )
+            == "refused"
+        )
+    # Other phones, the person's own and someone else's, keep their request.
+    assert kauth.pending_for_device(second_phone) == [on_second_phone]
+    assert kauth.pending_for_device(bobs_device) == [bobs]
 
 
 class RecordingGateway:
@@ -293,24 +325,23 @@ def test_push_challenge_is_limited_to_five_per_ten_minutes_per_account(
     assert KAuthChallenge.objects.filter(device=device).count() == 6
 
 
-def test_pending_for_device_lists_only_its_own_waiting_unexpired_requests(
+def test_pending_for_device_lists_only_its_own_waiting_unexpired_request(
     alice: User, bob: User, frozen: time_machine.Traveller
 ) -> None:
     device, _credential, _seed = with_kauth(alice)
     second_phone, _credential, _seed = enrolled(alice, "Old phone")
     bobs_device, _credential, _seed = with_kauth(bob, "Bob's phone")
-    old = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
-    frozen.shift(timedelta(minutes=1, seconds=30))
     answered = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
     kauth.do_answer_challenge(device, str(answered.public_id), approve=False)
     waiting = kauth.do_push_challenge(device, attempt_secret=kauth.new_attempt_secret())
     kauth.do_push_challenge(second_phone, attempt_secret=kauth.new_attempt_secret())
     kauth.do_push_challenge(bobs_device, attempt_secret=kauth.new_attempt_secret())
-    assert kauth.pending_for_device(device) == [old, waiting]
-
-    frozen.shift(timedelta(seconds=30))
-
+    frozen.shift(timedelta(minutes=1, seconds=59))
     assert kauth.pending_for_device(device) == [waiting]
+
+    frozen.shift(timedelta(seconds=1))
+
+    assert kauth.pending_for_device(device) == []
 
 
 # --- Answers from the device --------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as accounts_services
 from accounts.models import User
 from portal.crypto import digest
 from portal.models import AuditEvent, Notification
@@ -533,18 +534,18 @@ def test_sign_in_approved_but_completed_too_late_says_expired(
 
 def test_sign_in_request_of_browser_a_cannot_be_completed_by_browser_b(alice: User) -> None:
     device, phone = with_kauth(alice)
-    browser_a = browser()
-    pass_password(browser_a, alice)
     browser_b = browser(OTHER_IP, SAFARI)
     pass_password(browser_b, alice)
+    browser_a = browser()
+    pass_password(browser_a, alice)  # its request replaces B's: one pending per phone
     request_a, request_b = challenge_of(browser_a), challenge_of(browser_b)
     assert request_a != request_b
     approved = phone.answer(str(request_a.public_id), "approve", request_a.number)
     assert approved.json() == {"status": "approved"}
 
-    # B completes its own attempt: nothing approved it.
+    # B completes its own attempt: nothing approved it, and it was replaced.
     response = verify_post(browser_b, device, "complete")
-    assert NOT_YET in text(response)
+    assert "The request expired. Send a new request." in text(response)
     assert not is_signed_in(browser_b)
     # B presents A's request with its own attempt secret: not its request.
     session = browser_b.session
@@ -595,7 +596,8 @@ def test_send_a_new_request_retires_the_waiting_one(alice: User) -> None:
     second = challenge_of(client)
     assert [c["id"] for c in phone.pending()] == [str(second.public_id)]
     first.refresh_from_db()
-    assert first.status == KAuthChallenge.Status.FAILED
+    assert first.is_expired
+    assert phone.answer(str(first.public_id), "approve", first.number).status_code == 409
 
 
 def test_send_a_new_request_is_limited_and_says_when_to_retry(
@@ -811,3 +813,26 @@ def test_wrong_codes_from_a_strangers_address_leave_the_owners_code_working(
     response = owner.post(VERIFY_URL, {"method": device.persistent_id, "code": phone.code()})
 
     assert response.status_code == 302
+
+
+def test_sign_in_approved_before_a_password_change_cannot_complete_after_it(
+    alice: User,
+) -> None:
+    """Issue 12, finding 4: the attacker stopped at the second step with the old password; the
+    approval on the phone (a blind tap) does not outlive alice's new password."""
+    device, phone = with_kauth(alice)
+    attacker = browser()
+    pass_password(attacker, alice)
+    phone.approve(challenge_of(attacker).number)
+    challenge = challenge_of(attacker)
+    accounts_services.do_change_password(
+        alice, "seven purple owls read the morning paper", actor=alice, keep_session_key=None
+    )
+
+    response = verify_post(attacker, device, "complete", htmx=True)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:login")
+    assert not is_signed_in(attacker)
+    challenge.refresh_from_db()
+    assert challenge.status == KAuthChallenge.Status.APPROVED  # not used up by the attempt
