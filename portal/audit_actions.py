@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "two_factor.method_renamed": _("Two-factor method renamed"),
     "two_factor.disabled": _("Two-factor authentication turned off"),
     "two_factor.failed": _("Wrong two-factor code"),
+    "two_factor.codes_limited": _("Too many wrong two-factor codes: someone knows the password"),
     "two_factor.emergency_code_used": _("Emergency code used"),
     "two_factor.emergency_codes_regenerated": _("New emergency codes"),
     "two_factor.kauth_registered": _("kAuth app registered"),

@@ -151,22 +151,28 @@ def leave_removal_notice(device: KAuthDevice) -> None:
 # --- Sign-in requests ---------------------------------------------------------------------------
 
 
+PUSH_LIMITS_PURPOSE = "kauth-push-limits"
+
+
 def new_attempt_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def do_push_challenge(device: KAuthDevice, *, attempt_secret: str) -> KAuthChallenge:
+def do_push_challenge(
+    device: KAuthDevice, *, attempt_secret: str, known_browser: bool = False
+) -> KAuthChallenge:
     """Create a sign-in request for this browser's attempt and push it to the phone.
 
     Limited per address first, then per person with a looser ceiling: whoever knows the password
-    can make requests, but from their address they use up only their own share."""
-    person = f"user:{device.user_id}"
-    verdict = ratelimit.attempt_all(
-        [
-            ("kauth-push-address", f"{person}|{current_request_meta().ip or 'unknown'}"),
-            ("kauth-push", person),
-        ]
-    )
+    can make requests, but from their address they use up only their own share. The person's
+    ceiling spares a browser the person signed in with before (`known_browser`), and both are
+    keyed by the password, so a thief's count does not outlive the owner's new password (issue
+    12, finding 5)."""
+    person = f"user:{device.user_id}:{device.user.password_fingerprint(PUSH_LIMITS_PURPOSE)}"
+    checks = [("kauth-push-address", f"{person}|{current_request_meta().ip or 'unknown'}")]
+    if not known_browser:
+        checks.append(("kauth-push", person))
+    verdict = ratelimit.attempt_all(checks)
     if not verdict.allowed:
         raise PushRefused(verdict.retry_after, per_address=verdict.limit == "kauth-push-address")
     number = 10 + secrets.randbelow(90)

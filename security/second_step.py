@@ -9,23 +9,29 @@ verified (django-otp), which the admin and sensitive actions require.
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.models import Device
 
-from accounts.login import remember_browser
+from accounts.login import is_known_browser, remember_browser
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
+from portal.audit import record_event
+from portal.outbox import send_email
 from portal.request_context import client_ip
 from security import kauth
 from security.methods import has_two_factor, preferred_method
@@ -37,6 +43,9 @@ PENDING_KEY = "_portal_two_factor_pending"
 PENDING_MAX_AGE = 15 * 60
 KAUTH_ATTEMPT_KEY = "_portal_kauth_attempt"
 PENDING_PURPOSE = "second-step"
+LIMITS_PURPOSE = "second-step-limits"
+# The limits that count for the person from anywhere; reaching one tells the owner by email.
+PERSON_LIMITS = ("two-factor", "two-factor-day")
 
 
 def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | None:
@@ -48,6 +57,8 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     request.session[PENDING_KEY] = {
         "user": user.pk,
         "password": user.password_fingerprint(PENDING_PURPOSE),
+        # Names this sign-in attempt for its own limit on codes (`attempt_code`).
+        "attempt": secrets.token_urlsafe(16),
         "at": time.time(),
         "next": next_url,
     }
@@ -70,7 +81,11 @@ def push_for_attempt(request: HttpRequest, device: KAuthDevice) -> str | None:
     current: Any = request.session.get(KAUTH_ATTEMPT_KEY) or {}
     attempt = str(current.get("secret") or kauth.new_attempt_secret())
     try:
-        challenge = kauth.do_push_challenge(device, attempt_secret=attempt)
+        challenge = kauth.do_push_challenge(
+            device,
+            attempt_secret=attempt,
+            known_browser=is_known_browser(request, device.user),
+        )
     except kauth.PushRefused as exc:
         return push_refused_message(exc)
     request.session[KAUTH_ATTEMPT_KEY] = {"secret": attempt, "challenge": str(challenge.public_id)}
@@ -118,14 +133,47 @@ def code_refused_message(verdict: ratelimit.Verdict) -> str:
 
 
 def attempt_code(request: HttpRequest, user: User) -> ratelimit.Verdict:
-    """Count a second-factor code before it is checked: per address, then per person (looser),
-    so wrong codes from a stranger's address leave the owner's own sign-in working."""
-    person = f"user:{user.pk}"
-    return ratelimit.attempt_all(
-        [
-            ("two-factor-address", f"{person}|{client_ip(request) or 'unknown'}"),
-            ("two-factor", person),
-        ]
+    """Count a second-factor code before it is checked, narrowest first: this sign-in attempt
+    (past its limit the caller ends it: the password again), this address, then the person from
+    anywhere (looser). A browser the person signed in with before, under the current password,
+    is spared the person's ceilings, and those are keyed by the password too: whoever knows the
+    password can use up their own attempts and address, not the owner's sign-in, and once the
+    owner changes the password the thief's count is left behind (issue 12, finding 5).
+
+    Each refusal by a person's ceiling tells the owner once per window (`_tell_the_owner`)."""
+    pending: Any = request.session.get(PENDING_KEY) or {}
+    attempt = str(pending.get("attempt") or request.session.session_key or "")
+    person = f"user:{user.pk}:{user.password_fingerprint(LIMITS_PURPOSE)}"
+    checks = [
+        ("two-factor-attempt", f"attempt:{attempt}"),
+        ("two-factor-address", f"{person}|{client_ip(request) or 'unknown'}"),
+    ]
+    if not is_known_browser(request, user):
+        checks += [(limit, person) for limit in PERSON_LIMITS]
+    verdict = ratelimit.attempt_all(checks)
+    if not verdict.allowed and verdict.limit in PERSON_LIMITS:
+        _tell_the_owner(user, verdict)
+    return verdict
+
+
+def _tell_the_owner(user: User, verdict: ratelimit.Verdict) -> None:
+    """Wrong codes reached the person's ceiling: someone who knows the password is guessing.
+    One audit event and one email per window, however many refusals follow."""
+    _attempts, window = settings.RATE_LIMITS[verdict.limit]
+    key = f"two-factor-codes-refused:{user.pk}:{verdict.limit}:{int(time.time() // window)}"
+    if not cache.add(key, 1, timeout=window + 1):
+        return
+    event = record_event(
+        "two_factor.codes_limited",
+        actor=None,
+        subject_user=user,
+        data={"limit": verdict.limit},
+    )
+    send_email(
+        "two_factor_codes_refused",
+        to_user=user,
+        key=f"{key}:{event.pk}",
+        context={"name": user.get_short_name(), "url": reverse("compromised:password")},
     )
 
 

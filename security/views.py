@@ -104,6 +104,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_bound and form.is_valid():
         verdict = second_step.attempt_code(request, user)
         locked_for = _throttled_seconds(device)
+        if verdict.limit == "two-factor-attempt" and not verdict.allowed:
+            # This attempt had its share: whoever goes on must prove the password again.
+            second_step.end_attempt(request)
+            messages.error(request, _("Too many wrong codes. Enter your password again."))
+            return redirect("accounts:login")
         if not verdict.allowed:
             form.add_error(None, second_step.code_refused_message(verdict))
         elif locked_for:

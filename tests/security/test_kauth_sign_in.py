@@ -795,6 +795,54 @@ def test_every_address_together_meets_a_ceiling_per_person(
     assert KAuthChallenge.objects.filter(device=device).count() == ceiling
 
 
+def exhaust_the_push_ceiling(user: User) -> None:
+    ceiling, _window = settings.RATE_LIMITS["kauth-push"]
+    per_address, _window = settings.RATE_LIMITS["kauth-push-address"]
+    for n in range(ceiling // per_address + 1):
+        exhaust_pushes_from(f"192.0.2.{n + 10}", user)
+
+
+def reaches_the_phone(client: Client, user: User) -> bool:
+    pass_password(client, user)
+    return bool(client.session.get(KAUTH_ATTEMPT_KEY))
+
+
+def test_the_push_ceiling_spares_the_owners_known_browser(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    """Issue 12, finding 5: password entries from everywhere stopped the owner's pushes too."""
+    device, phone = with_kauth(alice)
+    laptop = browser(LOGIN_IP)
+    pass_password(laptop, alice)
+    phone.approve(challenge_of(laptop).number)
+    assert verify_post(laptop, device, "complete").status_code == 302  # a known browser now
+    laptop.post(reverse("accounts:logout"))
+    exhaust_the_push_ceiling(alice)
+    assert not reaches_the_phone(browser("198.51.100.1"), alice)  # the ceiling is reached
+
+    assert reaches_the_phone(laptop, alice)
+
+
+def test_a_new_password_restarts_the_push_ceiling(
+    alice: User, frozen: time_machine.Traveller
+) -> None:
+    with_kauth(alice)
+    exhaust_the_push_ceiling(alice)
+    assert not reaches_the_phone(browser("198.51.100.1"), alice)
+    accounts_services.do_change_password(
+        alice, "seven purple owls read the morning paper", actor=alice, keep_session_key=None
+    )
+
+    owner = browser("198.51.100.1")
+    response = owner.post(
+        reverse("accounts:login"),
+        {"email": alice.email, "password": "seven purple owls read the morning paper"},
+    )
+
+    assert response["Location"] == VERIFY_URL
+    assert owner.session.get(KAUTH_ATTEMPT_KEY)
+
+
 def test_wrong_codes_from_a_strangers_address_leave_the_owners_code_working(
     alice: User, frozen: time_machine.Traveller
 ) -> None:
@@ -802,12 +850,16 @@ def test_wrong_codes_from_a_strangers_address_leave_the_owners_code_working(
     stranger = browser(OTHER_IP, SAFARI)
     pass_password(stranger, alice)
     per_address, _window = settings.RATE_LIMITS["two-factor-address"]
-    for _ in range(per_address + 1):
+    per_attempt, _window = settings.RATE_LIMITS["two-factor-attempt"]
+    for n in range(per_address):
+        if n and n % per_attempt == 0:
+            pass_password(stranger, alice)  # the attempt is used up: the password again
         stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
+    pass_password(stranger, alice)
     refused = stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
     assert "Too many wrong codes from this address." in text(refused)
 
-    frozen.shift(timedelta(minutes=1))  # past django-otp's growing delay of the device
+    frozen.shift(timedelta(seconds=30))  # the next step: the code used at enrolment is spent
     owner = browser(LOGIN_IP)
     pass_password(owner, alice)
     response = owner.post(VERIFY_URL, {"method": device.persistent_id, "code": phone.code()})
