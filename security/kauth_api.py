@@ -118,7 +118,6 @@ def challenges(request: HttpRequest, device: KAuthDevice) -> HttpResponse:
                     "browser": describe_user_agent(c.user_agent) or "Unknown browser",
                     "time": c.created_at.isoformat(),
                     "expires": c.expires_at.isoformat(),
-                    "numbers": c.choices,
                 }
                 for c in kauth.pending_for_device(device)
             ],

@@ -3,7 +3,7 @@ portal exactly as the app would. Used by the end-to-end tests and by people tryi
 
     portal kauth enroll <link> --state FILE     register with the link of the QR code
     portal kauth pending --state FILE           list pending sign-in requests
-    portal kauth approve <number> --state FILE  approve the pending request, picking <number>
+    portal kauth approve <number> --state FILE  approve the pending request, typing <number>
     portal kauth deny --state FILE              deny the pending request ("this wasn't me")
     portal kauth code --state FILE              print the current temporary code
 
@@ -145,13 +145,10 @@ def main(argv: list[str]) -> int:
             print(enroll(args.value, args.state))
         elif args.action == "pending":
             for c in pending(args.state):
-                print(
-                    f"{c['id']}  from {c['ip']}  {c['browser']}  at {c['time']}  "
-                    f"numbers {' '.join(str(n) for n in c['numbers'])}"
-                )
+                print(f"{c['id']}  from {c['ip']}  {c['browser']}  at {c['time']}")
         elif args.action == "approve":
             if not (args.value or "").isdigit():
-                parser.error("approve needs the number shown in the browser")
+                parser.error("approve needs the number shown in the browser, typed")
             print(answer(args.state, approve=True, number=int(args.value)))
         elif args.action == "deny":
             print(answer(args.state, approve=False))

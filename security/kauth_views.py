@@ -202,7 +202,7 @@ def handle_verify_post(
         KAuthChallenge.Status.PENDING: _("The request is not approved yet. Check your phone."),
         KAuthChallenge.Status.DENIED: _("The request was denied on your phone."),
         KAuthChallenge.Status.FAILED: _(
-            "A different number was chosen on the phone. Send a new request."
+            "A different number was typed on the phone. Send a new request."
         ),
         "expired": _("The request expired. Send a new request."),
     }

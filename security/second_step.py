@@ -64,7 +64,7 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     }
     preferred = preferred_method(user)
     if isinstance(preferred, KAuthDevice):
-        # The request reaches the phone while the browser shows the number to pick.
+        # The request reaches the phone while the browser shows the number to type there.
         refused = push_for_attempt(request, preferred)
         if refused:
             messages.warning(request, refused)

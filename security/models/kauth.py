@@ -75,7 +75,6 @@ class KAuthChallenge(models.Model):
     # complete the sign-in once the phone approves.
     attempt_digest = models.CharField(max_length=64)
     number = models.PositiveSmallIntegerField()
-    choices = models.JSONField(default=list)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
