@@ -299,6 +299,9 @@ if SMS_BACKEND == "http" and not SMS_HTTP_URL.startswith("https://"):
 # --- Email --------------------------------------------------------------------------------------
 MAIL_DIR = DATA_DIR / "mail"
 SMS_DIR = DATA_DIR / "sms"
+# SMS the whole portal may send in an hour (rate limit "sms-global"); past it, SMS are refused and
+# the logs say so once an hour. Size it to a bad hour of real sign-ins.
+SMS_GLOBAL_BUDGET_PER_HOUR = _positive_int("SMS_GLOBAL_BUDGET_PER_HOUR", 500)
 EMAIL_URL = env.str("EMAIL_URL", default=f"filemail://{MAIL_DIR}")
 try:
     vars().update(env.email_url_config(EMAIL_URL))
@@ -427,7 +430,12 @@ RATE_LIMITS = {
     # polling every second stays under it.
     "kauth-device": (120, 60),
     "identity-request": (3, 24 * 60 * 60),
+    # SMS (security/sms.py, portal/sms.py): per account, per address over all accounts, per
+    # number whoever asks, and for the whole portal (its alert is logged): SMS pumping.
     "sms-send": (3, 10 * 60),
+    "sms-address": (10, 60 * 60),
+    "sms-number": (5, 60 * 60),
+    "sms-global": (SMS_GLOBAL_BUDGET_PER_HOUR, 60 * 60),
     # Refused login checks of mail/CalDAV/CardDAV servers: per account and end-user address, and
     # per account from anywhere (looser, so a stranger cannot stop the owner's mail for long).
     "app-password-check": (20, 10 * 60),

@@ -48,9 +48,12 @@ def sms_add(request: HttpRequest) -> HttpResponse:
             phone_number=form.cleaned_data["phone"],
         )
         error = send_code(device)
-        if error:
-            messages.error(request, error)
-        return redirect("security:sms-confirm", device.pk)
+        if error is None:
+            return redirect("security:sms-confirm", device.pk)
+        # Kept only once a code reached it: a refused or failed send leaves no entry behind,
+        # and the form keeps what was typed, with why.
+        device.delete()
+        form.add_error(None, error)
     return render(request, "security/sms_add.html", {"form": form})
 
 
