@@ -88,6 +88,15 @@ class CredentialInventory(InventoryCategory):
     confirmation naming how many. Nothing revoked here needs the password again: the wizard's
     step 1 proved it, and what needs more (2FA methods) is a ConfirmedInventory."""
 
+    # A new password leaves these working (application passwords, API tokens: SECURITY.md says
+    # why a reset does not revoke them), so the "password changed" email counts them; False for
+    # what a new password ends (the other sessions).
+    outlives_the_password: ClassVar[bool] = True
+
+    def still_working(self, user: User) -> int:
+        """How many of the user's items work now: the "password changed" email's count."""
+        raise NotImplementedError(f"{type(self).__name__} must count what outlives the password")
+
     @abstractmethod
     def revoke(self, user: User, ids: list[str], *, actor: User, request: HttpRequest) -> int:
         """Revoke those of `ids` that are the user's own items of this category; any other id
@@ -125,6 +134,16 @@ def credential_inventories() -> list[InventoryCategory]:
     return [import_string(path)() for path in settings.CREDENTIAL_INVENTORIES]
 
 
+def still_working_after_a_new_password(user: User) -> list[str]:
+    """ "2 application passwords", "1 API token": what a new password left working."""
+    counts = [
+        (inventory, inventory.still_working(user))
+        for inventory in credential_inventories()
+        if isinstance(inventory, CredentialInventory) and inventory.outlives_the_password
+    ]
+    return [inventory.count_text(n) for inventory, n in counts if n]
+
+
 def find_inventory(key: str) -> InventoryCategory | None:
     return next((inv for inv in credential_inventories() if inv.key == key), None)
 
@@ -139,6 +158,7 @@ def parse_int_ids(ids: list[str]) -> list[int]:
 
 class OtherSessions(CredentialInventory):
     key = "sessions"
+    outlives_the_password = False  # a new password signs them out
     label = _("Other sessions")
     description = _(
         "Browsers signed in to your account, other than the one you are using now. Changing "

@@ -9,7 +9,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_toke
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -195,11 +195,17 @@ def do_reset_password(user: User, new_password: str) -> int:
 def _set_password(
     user: User, new_password: str, *, actor: User, keep_session_key: str | None, revoked: int
 ) -> int:
+    # accounts.inventory imports these services (the wizard revokes sessions through them).
+    from accounts.inventory import still_working_after_a_new_password
+
     user.set_password(new_password)
     user.save(update_fields=["password"])
     ended = end_other_sessions(user, keep_session_key=keep_session_key)
     # Bound to the old password already; deleted so that no copy of a cookie lingers as a row.
     forget_known_browsers(user)
+    # Counted for the email in the reader's language (the counts are sentences: "2 API tokens").
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        still = still_working_after_a_new_password(user)
     record_event(
         "user.password_changed",
         actor=actor,
@@ -215,6 +221,8 @@ def _set_password(
             "name": user.get_short_name(),
             "url": reverse("accounts:password-reset"),
             "revoked": revoked,
+            "still_working": still,
+            "wizard_url": reverse("compromised:password"),
         },
     )
     return ended

@@ -64,6 +64,9 @@ class ApplicationPasswords(CredentialInventory):
     def revoke_all(self, user: User, *, actor: User, request: HttpRequest) -> int:
         return app_passwords.do_revoke_app_passwords(user, None, actor=actor)
 
+    def still_working(self, user: User) -> int:
+        return ApplicationPassword.objects.filter(user=user, revoked_at=None).count()
+
     def count_text(self, count: int) -> str:
         return ngettext("%(n)d application password", "%(n)d application passwords", count) % {
             "n": count

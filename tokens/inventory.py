@@ -58,6 +58,9 @@ class ApiTokens(CredentialInventory):
         ids = list(usable_tokens(user).values_list("pk", flat=True))
         return services.do_revoke_tokens(user, ids, actor=actor) if ids else 0
 
+    def still_working(self, user: User) -> int:
+        return usable_tokens(user).count()
+
     def count_text(self, count: int) -> str:
         return ngettext("%(n)d API token", "%(n)d API tokens", count) % {"n": count}
 
