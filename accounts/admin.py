@@ -21,13 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Session, User
-from accounts.services import do_end_sessions, do_reactivate_user
-from portal.admin import PortalModelAdmin
+from accounts.services import do_end_sessions, do_reactivate_user, do_update_profile
+from portal.admin import PortalModelAdmin, record_admin_change
 
 # Fields only a superuser may change: admin rights, and the login itself. Without this, anyone with
 # the "change user" permission (the support group) could make themselves a superuser, or take
 # over a customer's account by changing its email address.
 SUPERUSER_ONLY_FIELDS = ("email", "is_staff", "is_superuser", "groups", "user_permissions")
+# A person's own details: changed through `do_update_profile`, which tells the person.
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
 
 
 @admin.action(description=_("Reactivate selected users"), permissions=["change"])
@@ -82,6 +84,21 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
             "<div>{} · {} · {}</div>",
             ((s.browser, s.ip_address or "—", s.last_activity) for s in rows),
         ) or _("Not signed in anywhere.")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """A person's details go through the profile service (audited with the staff member as
+        actor, emailed to the person); the rest (staff rights, superusers only) through the base
+        admin, which audits it."""
+        profile = [f for f in form.changed_data if f in PROFILE_FIELDS]
+        if not change or not profile:
+            super().save_model(request, obj, form, change)
+            return
+        stored = User.objects.get(pk=obj.pk)
+        do_update_profile(stored, actor=request.user, **{f: getattr(obj, f) for f in profile})  # type: ignore[arg-type]
+        others = [f for f in form.changed_data if f not in PROFILE_FIELDS]
+        if others:
+            obj.save(update_fields=[f for f in others if f not in ("groups", "user_permissions")])
+            record_admin_change(request, "changed", obj, others)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.login import forget_known_browsers
@@ -137,6 +138,9 @@ def _mark_email_verified(user: User, *, proof: str) -> None:
 
 
 def do_update_profile(user: User, *, actor: User, **fields: Any) -> User:
+    """Change a person's details: by themselves (the profile page) or by support staff (the
+    admin), in which case the person is emailed which details changed (not the new values: the
+    email may be read by someone else) — nobody's account changes behind their back."""
     with transaction.atomic():
         changed = sorted(k for k, v in fields.items() if getattr(user, k) != v)
         if not changed:
@@ -144,13 +148,29 @@ def do_update_profile(user: User, *, actor: User, **fields: Any) -> User:
         for name in changed:
             setattr(user, name, fields[name])
         user.save(update_fields=changed)
-        record_event(
+        event = record_event(
             "user.profile_updated",
             actor=actor,
             target=user,
             subject_user=user,
             data={"fields": changed},
         )
+        if actor.pk != user.pk:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                labels = [
+                    capfirst(str(getattr(User._meta.get_field(name), "verbose_name", name)))
+                    for name in changed
+                ]
+            send_email(
+                "profile_changed_by_staff",
+                to_user=user,
+                key=f"profile-changed-by-staff:{event.pk}",
+                context={
+                    "name": user.get_short_name(),
+                    "fields": labels,
+                    "url": reverse("accounts:profile"),
+                },
+            )
     return user
 
 

@@ -40,6 +40,9 @@ class OrganizationAdmin(PortalModelAdmin):
     readonly_fields = ["slug", "created_at"]
     inlines = [MembershipInline]
 
+    def audit_organization_id(self, obj: Any) -> int | None:
+        return int(obj.pk)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

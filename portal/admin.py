@@ -13,7 +13,17 @@ Two protections hold for every admin page because they live here, not in each ad
   an admin declares: session keys and data, credential digests, sealed seeds, password hashes,
   and the rendered text of notifications, which may carry a one-time link.
 
-`tests/portal/test_admin_base.py` fails when an admin is registered without these classes.
+A third holds for every change made in the admin:
+
+- **Every save leaves a trace.** `save_model`, `delete_model`, `delete_queryset` and inline
+  formsets record an audit event with the staff member as actor (`admin.added`, `admin.changed`
+  with the names of the changed fields, never their values, `admin.deleted`), concerning the
+  organization or the person the object belongs to. An admin whose changes have a service of
+  their own (a person's details: `accounts.services.do_update_profile`, which also emails the
+  person) overrides `save_model` and calls the service, which records its own event.
+
+`tests/portal/test_admin_base.py` fails when an admin is registered without these classes;
+`tests/portal/test_admin_saves.py` proves the trace.
 """
 
 from __future__ import annotations
@@ -22,10 +32,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model
+from django.contrib.auth import get_user_model
+from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
+from portal.audit import record_event
 from portal.models import AuditEvent, Notification
 
 SECRET_FIELDS = frozenset({"session_key", "session_data", "password", "body_text", "body_html"})
@@ -80,8 +92,69 @@ class SecretFreeMixin:
         return _without_secrets(super().get_readonly_fields(request, obj))  # type: ignore[misc]
 
 
+def record_admin_change(
+    request: HttpRequest,
+    action: str,
+    obj: Model,
+    fields: Sequence[str],
+    *,
+    organization_id: int | None = None,
+) -> None:
+    """An audit event for a change made in the admin: who, what, which fields (no values), in
+    the organization's log when the object belongs to one."""
+    user_model = get_user_model()
+    subject = obj if isinstance(obj, user_model) else getattr(obj, "user", None)
+    record_event(
+        f"admin.{action}",
+        actor=request.user,
+        target=obj,
+        organization_id=organization_id or getattr(obj, "organization_id", None),
+        subject_user=subject if isinstance(subject, user_model) else None,
+        data={
+            "model": obj._meta.label_lower,
+            "fields": sorted(f for f in fields if not is_secret(f)),
+        },
+    )
+
+
 class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin):
-    """The base of every admin: only declared lookups, no secret shown (see the module's doc)."""
+    """The base of every admin: only declared lookups, no secret shown, every change audited
+    (see the module's doc)."""
+
+    def audit_organization_id(self, obj: Any) -> int | None:
+        """The organization whose log shows changes to `obj` (its own `organization_id`)."""
+        return getattr(obj, "organization_id", None)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.changed_data or not change:
+            record_admin_change(
+                request,
+                "changed" if change else "added",
+                obj,
+                form.changed_data,
+                organization_id=self.audit_organization_id(obj),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record_admin_change(
+            request, "deleted", obj, [], organization_id=self.audit_organization_id(obj)
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # One by one, so each deletion is recorded (the bulk delete would skip save hooks too).
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            record_admin_change(request, "added", obj, [])
+        for obj, fields in formset.changed_objects:
+            record_admin_change(request, "changed", obj, fields)
+        for obj in formset.deleted_objects:
+            record_admin_change(request, "deleted", obj, [])
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         parts = lookup.split(LOOKUP_SEP)
