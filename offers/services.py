@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,12 +23,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from offers.categories import BUDGETS, CATEGORIES, DEFAULT_VALIDITY_DAYS, MAX_VALIDITY_DAYS
+from offers.categories import (
+    BUDGETS,
+    CATEGORIES,
+    DEFAULT_VALIDITY_DAYS,
+    LANGUAGES,
+    MAX_VALIDITY_DAYS,
+    REGIONS,
+)
 from offers.links import cancellation_url
 from offers.matching import partners_for
 from offers.models import OfferRequest, Proposal
@@ -40,7 +45,6 @@ from portal.audit import record_event
 from portal.outbox import send_email
 
 MAX_OPEN_REQUESTS = 3
-EXCERPT_LENGTH = 300
 DESCRIPTION_MAX_LENGTH = 5000  # the model's max_length, which a TextField does not enforce
 RATE_LIMIT = "offer-post"  # settings.RATE_LIMITS
 
@@ -147,32 +151,19 @@ def open_count(organization: Organization, today: date | None = None) -> int:
 
 
 def excerpt_of(offer: OfferRequest) -> dict[str, Any]:
-    """What a partner's excerpt email shows: never the contact details. The description's first
-    characters are cut and any address, phone number or the contact's own name typed into them is
-    masked, so the excerpt cannot leak what the partner may see only while the request is valid."""
+    """What a partner's excerpt email shows: the request's fixed fields, nothing the customer
+    wrote. Free text can carry contact details in more spellings than any mask knows ("mario at
+    rossi dot ch", a full-width at sign, zero-width characters, a link), and a partner may see the
+    contacts only while the request is valid, on its page in the portal, whereas an email stays
+    in the inbox for good (issue 12, finding 14)."""
     return {
-        "title": _mask_contacts(offer.title, offer),
         "category": dict(CATEGORIES).get(offer.category, offer.category),
         "budget": dict(BUDGETS).get(offer.budget, offer.budget),
-        "excerpt": Truncator(_mask_contacts(offer.description, offer)).chars(EXCERPT_LENGTH),
+        "region": dict(REGIONS).get(offer.region, "") if offer.region else "",
+        "language": dict(LANGUAGES).get(offer.language, offer.language),
+        "deadline": offer.deadline,
         "valid_until": offer.valid_until,
     }
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d\s().\/-]{5,}\d")
-_MASK = "[…]"
-
-
-def _mask_contacts(text: str, offer: OfferRequest) -> str:
-    text = _EMAIL.sub(_MASK, text)
-    # A phone number has at least 9 digits; a year range or a date has fewer and stays.
-    text = _PHONE.sub(lambda m: _MASK if sum(c.isdigit() for c in m[0]) >= 9 else m[0], text)
-    for value in (offer.contact_name, offer.contact_email, offer.contact_phone):
-        value = value.strip()
-        if len(value) >= 3:
-            text = re.sub(re.escape(value), _MASK, text, flags=re.IGNORECASE)
-    return text
 
 
 # --- Posting ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the partner API says of an offer request. The contact details are there only while the
-request is valid; afterwards `contact` and `description` are null and `valid` is false, so a
-program keeps no more than a person sees on the "no longer valid" page."""
+request is valid; afterwards `contact`, `title` and `description` are null (the customer's text
+may hold contact details too: issue 12, finding 14) and `valid` is false, so a program keeps no
+more than a person sees on the "no longer valid" page."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class ContactSerializer(serializers.Serializer):
 class PartnerOfferSerializer(serializers.ModelSerializer):
     valid = serializers.SerializerMethodField()
     proposal_sent = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
 
@@ -50,6 +52,10 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
 
     def get_proposal_sent(self, offer: OfferRequest) -> bool:
         return bool(getattr(offer, "proposed", False))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_title(self, offer: OfferRequest) -> str | None:
+        return offer.title if offer.is_valid() else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_description(self, offer: OfferRequest) -> str | None:
