@@ -1,9 +1,10 @@
 """The partner excerpt must not carry the customer's contacts (issue 12, finding 14): masking
 them in free text was bypassed ("mario at rossi dot ch", a full-width at sign, zero-width
-characters, underscores between digits, links). So nothing the customer wrote reaches a partner who is not
-allowed to see the contacts: the excerpt email says only what the request's fixed fields hold
-(category, region, language, budget, dates), and the page of a request that is no longer valid
-names none of its text. While the request is valid, the partner reads it whole, IBANs included."""
+characters, underscores between digits, links). So nothing the customer wrote reaches a partner
+who is not allowed to see the contacts: the excerpt email says only what the request's fixed
+fields hold (category, region, language, budget, dates), and the page of a request that is no
+longer valid names none of its text. While the request is valid, the partner reads it whole,
+IBANs included."""
 
 from __future__ import annotations
 
