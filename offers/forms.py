@@ -55,7 +55,7 @@ class OfferRequestForm(forms.ModelForm):
             "title": _("In a few words, for example “A website for our restaurant”."),
             "description": _(
                 "What you need, what exists already, anything a partner should know. Partners "
-                "who take this category receive the first lines by email."
+                "who take this category read it in the portal while your request is valid."
             ),
             "budget": _("An estimate helps partners propose something that fits."),
             "deadline": _("Optional: when the work should be done."),
