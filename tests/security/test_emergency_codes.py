@@ -4,7 +4,6 @@ hashes, throttled like any other second factor."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -14,15 +13,6 @@ from security.models import EmergencyCode, EmergencyCodesDevice
 from security.models.emergency import ALPHABET
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def throttled(settings: Any) -> None:
-    """django-otp's growing delay is off in the portal (issue 12, finding 5: anyone with the
-    password could set it off for the owner; per-attempt counters replace it), but the devices'
-    atomic throttling must stay right for a deployment that turns it on."""
-    settings.OTP_TOTP_THROTTLE_FACTOR = 1
-    settings.OTP_STATIC_THROTTLE_FACTOR = 1
 
 
 def new_codes(user: User) -> tuple[EmergencyCodesDevice, list[str]]:

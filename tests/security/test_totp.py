@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -16,15 +15,6 @@ from tests.conftest import with_authenticator
 from tests.security.helpers import code_for, secret_of, wrong_code
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def throttled(settings: Any) -> None:
-    """django-otp's growing delay is off in the portal (issue 12, finding 5: anyone with the
-    password could set it off for the owner; per-attempt counters replace it), but the devices'
-    atomic throttling must stay right for a deployment that turns it on."""
-    settings.OTP_TOTP_THROTTLE_FACTOR = 1
-    settings.OTP_STATIC_THROTTLE_FACTOR = 1
 
 
 def fresh(device: TOTPDevice) -> TOTPDevice:
