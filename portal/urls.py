@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from organizations.views import home
 from portal import views
@@ -26,7 +26,9 @@ urlpatterns = [
     path("api/v1/", include("tags.api.urls")),
     path("api/v1/", include("offers.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (`?script`): the strict CSP
+    # (`script-src 'self'`) refuses the inline one, which left the page blank.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
