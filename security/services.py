@@ -16,7 +16,7 @@ from portal.audit import record_event
 from portal.models import AuditEvent
 from portal.outbox import send_email
 from security.kauth import leave_removal_notice
-from security.methods import emergency_device, kind_label, methods_for
+from security.methods import emergency_device, kind_label, methods_for, preferred_method
 from security.models import (
     EmergencyCodesDevice,
     KAuthDevice,
@@ -121,8 +121,15 @@ def do_replace_method(old: Device, new: Device, code: str, *, actor: User) -> No
         raise ValueError("wrong code")
     with transaction.atomic():
         _lock_user(actor)
+        was_preferred = preferred_method(actor) == old
         new.confirmed = True
         new.save(update_fields=["confirmed"])
+        if was_preferred:
+            # The new phone takes the old one's place there too: the sign-in keeps offering it
+            # first (issue 13, defect 6: the authenticator app became preferred).
+            TwoFactorPreference.objects.update_or_create(
+                user=actor, defaults={"preferred_device": new.persistent_id}
+            )
         if isinstance(old, KAuthDevice):
             leave_removal_notice(old)
         old_name = old.name

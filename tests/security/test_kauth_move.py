@@ -10,8 +10,8 @@ import pyotp
 from django.test import Client
 
 from accounts.models import User
-from security import kauth
-from security.methods import has_two_factor
+from security import kauth, services
+from security.methods import has_two_factor, preferred_method
 from security.models import KAuthChallenge, KAuthDevice, KAuthNotice
 from tests.conftest import signed_in
 
@@ -64,6 +64,31 @@ def test_move_to_a_new_phone_keeps_two_factor_on(alice: User) -> None:
     assert has_two_factor(alice)
     assert kauth.notice_for_credential(old_credential) is not None
     assert KAuthNotice.objects.count() == 1
+
+
+def test_move_keeps_kauth_the_preferred_method(alice: User) -> None:
+    """Issue 13, defect 6: after the move, the sign-in offered the authenticator app first."""
+    old, _credential = _kauth_device(alice)
+    client: Client = signed_in(alice, verified=True)  # also gives alice an authenticator app
+    services.do_set_preferred_method(alice, old, actor=alice)
+    new_device, _seed = _move(client, old)
+
+    assert preferred_method(alice) == KAuthDevice.objects.get(pk=new_device.pk)
+
+
+def _move(client: Client, old: KAuthDevice) -> tuple[KAuthDevice, str]:
+    move_url = f"/security/two-factor/kauth/{old.pk}/move/"
+    client.post(move_url, {"action": "push"})
+    _approve_pending(old)
+    response = client.post(move_url, {"action": "continue"})
+    enroll_page = client.get(response.url).content.decode()
+    link = re.search(r'id="kauth-link" class="secret" type="text" value="([^"]+)"', enroll_page)
+    assert link is not None
+    code = link.group(1).rstrip("/").rsplit("/", 1)[-1]
+    new_device, _credential, seed = kauth.do_enroll_device(code)  # type: ignore[misc]
+    done = client.post(response.url, {"code": pyotp.TOTP(_b32(seed)).now()})
+    assert done.status_code == 302
+    return new_device, seed
 
 
 def test_move_cannot_start_from_another_users_device(alice: User, bob: User) -> None:
