@@ -10,7 +10,9 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from organizations.models import Organization
 from tags.models import Tag
-from tests.browser.conftest import assert_accessible, label, sign_in
+from tags.services import do_create_tag
+from tests.browser.conftest import NewContext, assert_accessible, label, sign_in
+from tests.conftest import membership
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.browser
@@ -57,3 +59,33 @@ def test_create_assign_and_filter_by_a_tag(page: Page, alice: User, acme: Organi
     tag = Tag.objects.get()
     assert (tag.name, tag.colour) == ("Urgent", "#b3261e")
     assert set(tag.products.values_list("name", flat=True)) == {"acme.ch", "acme-shop.ch"}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_last_rows_menu_opens_in_full_view(
+    new_context: NewContext, alice: User, acme: Organization, width: int
+) -> None:
+    """Issue 13, defect 3: the ⋮ menu of the last row was clipped by the table's scrolling box
+    (the point under "Delete" was the page itself), and its summary showed a "▶" too."""
+    for name in ("Clienti VIP", "Rinnovi", "Spedizioni"):
+        do_create_tag(membership(alice, acme), name, "#0b5cad", actor=alice)
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in(page, alice)
+    page.goto(f"/orgs/{acme.slug}/tags/")
+
+    last_menu = page.locator("details.menu").last
+    summary = last_menu.locator("summary")
+    marker = summary.evaluate(
+        "s => getComputedStyle(s).display === 'list-item' && getComputedStyle(s).listStyleType"
+    )
+    assert marker in (False, "none")  # no ▶ before the ⋮
+    summary.click()
+    delete = last_menu.get_by_role("link", name="Delete")
+    expect(delete).to_be_visible()
+    box = delete.bounding_box()
+    assert box is not None
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.textContent?.trim()",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit == "Delete"
