@@ -37,7 +37,9 @@ class AppPasswordForm(forms.Form):
     services = forms.MultipleChoiceField(
         label=gettext_lazy("It may be used for"),
         choices=AppService.choices,
-        initial=AppService.values,
+        # What a mail, calendar or contacts app needs; the REST API only when the person asks
+        # for it, so a password typed into a mail client does not open the API too.
+        initial=[AppService.MAIL, AppService.CALENDAR, AppService.CONTACTS],
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -179,3 +179,22 @@ def test_visit_app_password_page_finds_no_serious_violation_and_the_whole_frame(
         print(f"{name}: axe found lesser problems (not failing):\n{describe_violations(lesser)}")
     assert not blocking, f"{name} ({page.url}), axe:\n{describe_violations(blocking)}"
     assert not frame, f"{name} ({page.url}): " + "; ".join(frame)
+
+
+def test_the_rest_api_is_never_ticked_by_default(page: Page, alice: User) -> None:
+    """Issue 13, defect 10: all four services, the REST API included, were ticked by default; a
+    password for a mail client must not also open the API unless the person asks."""
+    sign_in(page, alice)
+    page.goto(LIST_PATH)
+    page.get_by_role("link", name="Generate an application password").click()
+    confirm_password_if_asked(page)
+
+    expect(page.get_by_role("checkbox", name="REST API (HTTP Basic)")).not_to_be_checked()
+    for service in ("Mail (IMAP, SMTP)", "Calendar (CalDAV)", "Contacts (CardDAV)"):
+        expect(page.get_by_role("checkbox", name=service)).to_be_checked()
+
+    page.get_by_label(label("Name")).fill("Thunderbird at home")
+    page.get_by_role("button", name="Generate an application password").click()
+    page.wait_for_url(f"**{LIST_PATH}")
+    [created] = alice.application_passwords.all()
+    assert sorted(created.services) == ["calendar", "contacts", "mail"]
