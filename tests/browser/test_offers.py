@@ -84,8 +84,9 @@ def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     for value in (CONTACT_EMAIL, CONTACT_PHONE, CONTACT_NAME):
         assert value not in excerpt.body_text
         assert value not in excerpt.body_html
+    assert TITLE not in excerpt.subject + excerpt.body_text  # the fixed fields only
     _open_from_the_outbox(
-        carol_page, subject=f"New offer request: {TITLE}", link="/partners/offers/"
+        carol_page, subject="New offer request: Website creation", link="/partners/offers/"
     )
     expect(carol_page.get_by_role("heading", level=1)).to_have_text(TITLE)
     contacts = carol_page.get_by_role("region", name="Contact details of the customer")
