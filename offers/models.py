@@ -111,6 +111,17 @@ class OfferRequest(models.Model):
     def contact_visible_to_partners(self) -> bool:
         return self.is_valid()
 
+    def chose(self, partner: PartnerProfile) -> bool:
+        """The customer chose this partner's proposal: the two work together from now on, so the
+        partner keeps seeing the request and its contact details (unless staff hid it), for as
+        long as the customer keeps the request."""
+        return (
+            self.status == self.Status.CLOSED
+            and self.hidden_at is None
+            and self.chosen_proposal is not None
+            and self.chosen_proposal.partner_id == partner.pk
+        )
+
 
 class Proposal(models.Model):
     request = models.ForeignKey(OfferRequest, on_delete=models.CASCADE, related_name="proposals")

@@ -423,6 +423,39 @@ def do_choose_proposal(proposal: Proposal, *, actor: User) -> None:
         )
         for each in offer.proposals.select_related("partner", "author"):
             _send_outcome(offer, each, chosen=each.pk == proposal.pk)
+        _send_chosen_to_customer(offer, proposal)
+
+
+def _customer_contact(offer: OfferRequest) -> dict[str, str]:
+    return {
+        "organization": offer.organization.name,
+        "name": offer.contact_name,
+        "email": offer.contact_email,
+        "phone": offer.contact_phone,
+    }
+
+
+def _send_chosen_to_customer(offer: OfferRequest, proposal: Proposal) -> None:
+    """The customer's record of the choice, with the partner's contact details, at the request's
+    contact address (in the language of whoever posted it)."""
+    organization = proposal.partner.organization
+    author = proposal.author
+    send_email(
+        "offer_proposal_chosen",
+        to=offer.contact_email,
+        language=getattr(offer.created_by, "language", None),
+        key=f"offer-chosen:{offer.pk}",
+        context={
+            "name": offer.contact_name,
+            "title": offer.title,
+            "partner": proposal.partner.public_name,
+            "author_name": author.get_full_name() if author else "",
+            "author_email": author.email if author else "",
+            "partner_email": organization.email,
+            "partner_phone": organization.phone,
+            "url": reverse("offers:request-detail", args=[offer.organization.slug, offer.pk]),
+        },
+    )
 
 
 def _send_outcome(offer: OfferRequest, proposal: Proposal, *, chosen: bool) -> None:
@@ -441,6 +474,10 @@ def _send_outcome(offer: OfferRequest, proposal: Proposal, *, chosen: bool) -> N
                 "title": offer.title,
                 "partner": proposal.partner.public_name,
                 "sent_at": proposal.created_at,
+                # The chosen partner works with the customer now: the email says how to reach
+                # them (the others get no contact).
+                "contact": _customer_contact(offer) if chosen else None,
+                "url": reverse("partners:offer-detail", args=[offer.pk]),
             },
         )
 

@@ -19,12 +19,14 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
 from offers import services
 from offers.forms import OfferRequestForm
 from offers.links import offer_from_cancellation_token
+from offers.matching import partners_for
 from offers.models import OfferRequest, Proposal
 from organizations.access import org_member_required
 from organizations.models import Membership
@@ -91,6 +93,34 @@ def request_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+def _posted_message(offer: OfferRequest) -> str:
+    """Say how many partners the request reached: "partners are told" when none matches
+    misleads the customer into waiting (issue 13, defect 1)."""
+    reached = len(partners_for(offer))
+    sent = _(
+        "Your request is posted. We sent a confirmation to %(email)s with a link to cancel it."
+    ) % {"email": offer.contact_email}
+    if not reached:
+        return (
+            sent
+            + " "
+            + _(
+                "No partner takes this category yet: partners who join while the request is valid "
+                "will find it in their list."
+            )
+        )
+    return (
+        sent
+        + " "
+        + ngettext(
+            "%(n)d partner who takes this category was told.",
+            "%(n)d partners who take this category were told.",
+            reached,
+        )
+        % {"n": reached}
+    )
+
+
 @org_member_required(capability="can_see_offer_requests")
 def request_create(request: HttpRequest, membership: Membership) -> HttpResponse:
     user = _user(request)
@@ -101,14 +131,7 @@ def request_create(request: HttpRequest, membership: Membership) -> HttpResponse
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _(
-                    "Your request is posted. We sent a confirmation to %(email)s with a link to "
-                    "cancel it; partners who take this category are told now."
-                )
-                % {"email": offer.contact_email},
-            )
+            messages.success(request, _posted_message(offer))
             return redirect("offers:request-detail", membership.organization.slug, offer.pk)
     open_count = services.open_count(membership.organization)
     return _page(
@@ -133,7 +156,9 @@ def _add_errors(form: OfferRequestForm, error: ValidationError) -> None:
 @org_member_required(capability="can_see_offer_requests")
 def request_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     offer = _offer_of(membership, pk)
-    proposals = offer.proposals.select_related("partner").order_by("created_at", "pk")
+    proposals = offer.proposals.select_related("partner__organization", "author").order_by(
+        "created_at", "pk"
+    )
     status = services.effective_status(offer)
     can_manage = services.can_manage(membership, offer)
     return _page(

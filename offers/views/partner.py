@@ -169,8 +169,19 @@ def _render_offer(
     proposal_form: ProposalForm | None = None,
     report_form: ReportForm | None = None,
 ) -> HttpResponse:
-    """The request's page: the full request with its contacts while valid; otherwise only that it
-    is no longer valid (its title, nothing the customer wrote about themselves)."""
+    """The request's page: the full request with its contacts while valid, or once the customer
+    chose this partner's proposal; otherwise only that it is no longer valid (nothing the
+    customer wrote)."""
+    if offer.chose(seat.partner):
+        return render(
+            request,
+            "offers/partner_offer_chosen.html",
+            seat.context(
+                offer=offer,
+                proposal=offer.chosen_proposal,
+                list_url=seat.url("offer-list"),
+            ),
+        )
     if not offer.is_valid():
         return render(
             request,
