@@ -210,3 +210,37 @@ def test_visit_partner_page_finds_no_serious_violation_and_the_whole_frame(
         then(page)
 
     assert_accessible(page, name, organization="Studio Carol")
+
+
+def test_choosing_a_proposal_puts_both_sides_in_touch(
+    new_context: NewContext, alice: User, acme: Organization, partner_carol: User
+) -> None:
+    """Issue 13, defect 1: after "Choose this proposal" the partner's page said "no longer
+    valid" and hid the contacts, and the customer's page showed none of the partner's."""
+    studio = partner_carol.memberships.get().organization
+    studio.email, studio.phone = "hello@studio-carol.example", "+41 22 555 09 09"
+    studio.save()
+    offer = make_offer(acme, created_by=alice)
+    Proposal.objects.create(
+        request=offer,
+        partner=studio.partner_profile,
+        author=partner_carol,
+        message="We build it in three weeks.",
+    )
+    alice_page = new_context().new_page()
+    sign_in(alice_page, alice)
+    alice_page.goto(f"/orgs/acme/offers/{offer.pk}/")
+    alice_page.get_by_role("link", name="Choose this proposal").click()
+    alice_page.get_by_role("button", name=re.compile("Choose")).click()
+
+    partner_contact = alice_page.get_by_role("region", name="Contact details of the partner")
+    expect(partner_contact).to_contain_text("hello@studio-carol.example")
+    expect(partner_contact).to_contain_text("carol@example.com")
+
+    carol_page = new_context().new_page()
+    sign_in(carol_page, partner_carol)
+    carol_page.goto(f"/partners/offers/{offer.pk}/")
+    expect(carol_page.get_by_role("status")).to_contain_text("Your proposal was chosen.")
+    contacts = carol_page.get_by_role("region", name="Contact details of the customer")
+    expect(contacts).to_contain_text("offers@acme.example")
+    assert_accessible(carol_page, "request page, proposal chosen", organization="Studio Carol")
