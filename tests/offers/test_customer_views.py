@@ -273,6 +273,9 @@ def test_request_create_at_the_limit_keeps_what_was_typed(
         make_request(acme, alice)
     page = main_of(as_alice.get(url("request-create")))
     assert "the most it can have" in page
+    # Issue 13, defect 1: no form to fill in for nothing, the way to the list instead.
+    assert "Post the request" not in page
+    assert "See your open requests" in page
     response = as_alice.post(url("request-create"), form_data(title="Our new shop"))
     assert response.status_code == 400
     main = main_of(response)
