@@ -70,6 +70,9 @@ def sniff_document(upload: UploadedFile) -> str | None:
 
 
 class DocumentField(forms.FileField):
+    # The file chooser offers the accepted kinds first; the content is still checked (`clean`).
+    widget = forms.FileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"})
+
     def clean(self, data: Any, initial: Any = None) -> Any:
         upload = super().clean(data, initial)
         if upload is None:

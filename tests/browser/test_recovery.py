@@ -80,3 +80,21 @@ def test_identity_check_approved_in_the_admin_lets_the_person_in(
     again = new_context().new_page()
     sign_in(again, grace)
     assert path_of(again).startswith("/orgs/")
+
+
+def test_an_error_says_to_choose_the_files_again_and_the_inputs_filter_types(
+    new_context: NewContext, grace: User
+) -> None:
+    """Issue 13, defect 7: after any error the chosen files were gone without a word, and the
+    file inputs offered every kind of file."""
+    page = new_context().new_page()
+    sign_in(page, grace)
+    page.get_by_text("Try another way").click()
+    page.get_by_role("link", name="Request assistance: I can use none of these").click()
+    front = page.get_by_label(label("Identity document, front"))
+    assert front.get_attribute("accept") == "image/jpeg,image/png,application/pdf"
+    front.set_input_files({"name": "front.jpg", "mimeType": "image/jpeg", "buffer": JPEG})
+    page.get_by_role("button", name="Send my request").click()  # no phone, two files missing
+
+    expect(page.get_by_role("status").filter(has_text="choose the files again")).to_be_visible()
+    assert not IdentityVerificationRequest.objects.filter(user=grace).exists()
