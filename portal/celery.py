@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
+from celery.beat import PersistentScheduler, ScheduleEntry
 from celery.signals import celeryd_init
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
@@ -39,6 +41,27 @@ def use_worker_statement_timeout(**kwargs: Any) -> None:
     from now on (in any pool process or thread) gets the worker's timeout."""
     connection_created.connect(_worker_statement_timeout, dispatch_uid="worker-statement-timeout")
 
+
+NEVER_RUN = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class CatchUpEntry(ScheduleEntry):
+    """A periodic job beat has never run is due at once. Celery counts a new entry as if it had
+    just run, so on a fresh `portal up` the hourly billing sweep first ran an hour later and the
+    daily token rule a day later (issue 13, defect 11); a job beat ran before keeps the time it
+    ran, from the schedule file, and is due when its interval has passed, as before."""
+
+    def __init__(
+        self, name: Any = None, task: Any = None, last_run_at: Any = None, *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(name, task, last_run_at or NEVER_RUN, *args, **kwargs)
+
+
+class CatchUpScheduler(PersistentScheduler):
+    Entry = CatchUpEntry
+
+
+app.conf.beat_scheduler = "portal.celery:CatchUpScheduler"
 
 # Exactly one beat runs these (see the README's "Deploying").
 app.conf.beat_schedule = {
