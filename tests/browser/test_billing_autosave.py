@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from billing.recipients import choices_of
 from organizations.models import Organization
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import NewContext, assert_accessible, sign_in
 from tests.conftest import membership
 
 pytestmark = pytest.mark.browser
@@ -67,3 +67,40 @@ def test_switching_reminders_off_hides_the_lead_times_and_keeps_them(
     expect(lead_times).to_be_visible()
     expect(page.get_by_label("15 days before")).to_be_checked()
     assert_accessible(page, "billing settings after saving", organization=acme.name)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_save_button_only_without_javascript(
+    new_context: NewContext, alice: User, acme: Organization, javascript: bool
+) -> None:
+    """Issue 13, defect 9: a "Save" button sat under "your changes are saved as you make them";
+    without JavaScript that sentence was untrue and the button the only way."""
+    page = new_context(java_script_enabled=javascript).new_page()
+    sign_in(page, alice)
+    page.goto(URL)
+
+    save = page.get_by_role("button", name="Save")
+    autosave_hint = page.get_by_text("Your changes are saved as soon as you make them.")
+    if javascript:
+        expect(save).to_be_hidden()
+        expect(autosave_hint).to_be_visible()
+    else:
+        expect(save).to_be_visible()
+        expect(autosave_hint).to_be_hidden()
+        page.get_by_label("1 day before").check()
+        save.click()
+        assert choices_of(membership(alice, acme)).lead_days == (30, 15, 7, 1)
+
+
+def test_the_notifications_page_is_in_the_navigation(page: Page, alice: User) -> None:
+    """Issue 13, defect 9: the page was reached only by a small text link."""
+    sign_in(page, alice)
+    page.goto("/orgs/acme/")
+    nav = page.get_by_role("navigation", name="Acme SA navigation")
+
+    nav.get_by_role("link", name="Billing notifications").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Billing notifications")
+    current = nav.locator('[aria-current="page"]')
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("Billing notifications")

@@ -7,6 +7,11 @@
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }
 
+    // What only makes sense with this file (an "as you make them" hint) is shown by it; what
+    // only makes sense without it (a Save button under autosaving fields) is hidden by it.
+    document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
+    document.querySelectorAll("[data-no-js-only]").forEach(function (el) { el.hidden = true; });
+
     // The language picker switches on change; its button is only needed without JavaScript.
     document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
       var fallback = select.form.querySelector("[data-autosubmit-fallback]");
