@@ -15,6 +15,7 @@ app_name = "security"
 
 urlpatterns = [
     path("security/verify/", views.verify, name="verify"),
+    path("security/verify/cancel/", views.verify_cancel, name="verify-cancel"),
     path("security/app-passwords/", app_password_views.app_password_list, name="app-passwords"),
     path(
         "security/app-passwords/new/",

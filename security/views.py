@@ -149,6 +149,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
+def verify_cancel(request: HttpRequest) -> HttpResponse:
+    """The top bar's "Cancel sign-in" during the second step: the half-finished sign-in ends
+    here, so a shared computer is not left one code away from the account."""
+    second_step.end_attempt(request)
+    messages.info(request, _("Sign-in cancelled."))
+    return redirect("accounts:login")
+
+
 @never_cache
 def recovery(request: HttpRequest) -> HttpResponse:
     """ "Request assistance": after the right password, send identity documents for review."""

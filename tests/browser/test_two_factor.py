@@ -353,3 +353,19 @@ def test_member_without_two_factor_is_sent_to_set_it_up_then_gets_in(
     page.goto(f"/orgs/{acme.slug}/")
     assert path_of(page) == f"/orgs/{acme.slug}/"
     expect(heading(page)).to_have_text(acme.name)
+
+
+def test_the_second_step_offers_to_cancel_the_sign_in(page: Page, alice: User) -> None:
+    """Issue 13, defect 7: during the second step the top bar offered "Sign in" and "Create an
+    account", and nothing ended the half-finished sign-in."""
+    turn_on_two_factor(alice)
+    sign_in(page, alice)
+    banner = page.get_by_role("banner")
+    expect(banner.get_by_role("link", name="Create an account")).to_have_count(0)
+
+    banner.get_by_role("button", name="Cancel sign-in").click()
+
+    assert path_of(page) == "/accounts/login/"
+    expect(page.get_by_role("status").filter(has_text="Sign-in cancelled.")).to_be_visible()
+    page.goto("/security/verify/")
+    assert path_of(page) == "/accounts/login/"  # the half-finished sign-in is gone
