@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -35,7 +36,7 @@ from portal.outbox import send_email
 from portal.request_context import client_ip
 from security import kauth
 from security.methods import has_two_factor, preferred_method
-from security.models import KAuthDevice, SMSDevice
+from security.models import IdentityVerificationRequest, KAuthDevice, SMSDevice
 from security.sms import send_code
 
 PENDING_KEY = "_portal_two_factor_pending"
@@ -51,6 +52,14 @@ PERSON_LIMITS = ("two-factor", "two-factor-day")
 def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | None:
     """None when the person has no second factor (the caller signs them in)."""
     if not has_two_factor(user):
+        if _recovered_since_last_sign_in(user):
+            messages.warning(
+                request,
+                _(
+                    "Your identity check was approved and your lost two-factor methods were "
+                    "removed. Set up two-factor authentication again now, under Security."
+                ),
+            )
         return None
     # A new session key: whatever the session held before belongs to nobody now.
     request.session.cycle_key()
@@ -71,6 +80,17 @@ def begin(request: HttpRequest, user: User, next_url: str) -> HttpResponse | Non
     elif isinstance(preferred, SMSDevice):
         send_code(preferred)
     return redirect("security:verify")
+
+
+def _recovered_since_last_sign_in(user: User) -> bool:
+    """Support approved an identity check (which removed the methods) since the person last
+    signed in: this sign-in is the first without them (issue 13, defect 7)."""
+    approved = IdentityVerificationRequest.objects.filter(
+        user=user, status=IdentityVerificationRequest.Status.APPROVED
+    )
+    if user.last_login is not None:
+        approved = approved.filter(decided_at__gt=user.last_login)
+    return approved.exists()
 
 
 def push_for_attempt(request: HttpRequest, device: KAuthDevice) -> str | None:
