@@ -198,3 +198,17 @@ def test_the_rest_api_is_never_ticked_by_default(page: Page, alice: User) -> Non
     page.wait_for_url(f"**{LIST_PATH}")
     [created] = alice.application_passwords.all()
     assert sorted(created.services) == ["calendar", "contacts", "mail"]
+
+
+def test_each_row_has_a_menu_with_revoke(page: Page, alice: User) -> None:
+    """Issue 13, defect 10: the guide's ⋮ menu per row was a plain link."""
+    app_passwords.do_create_app_password(alice, name="Phone", services=["mail"], actor=alice)
+    sign_in(page, alice)
+    page.goto(LIST_PATH)
+
+    page.locator("details.menu summary", has_text="Actions for Phone").click()
+    page.get_by_role("link", name="Revoke Phone").click()
+    confirm_password_if_asked(page)
+    page.get_by_role("button", name=re.compile("Revoke")).click()
+
+    assert not alice.application_passwords.filter(revoked_at=None).exists()
