@@ -49,15 +49,20 @@ class PushRefused(Exception):
 
 
 class PushGateway(Protocol):
-    """Delivers a new challenge to the phone. The default does nothing: the device fetches its
-    pending challenges from the API. A gateway for APNs/FCM implements the same method and is named
-    in settings.KAUTH_PUSH_GATEWAY."""
+    """Delivers a new challenge, and the notice that the account was removed, to the phone. The
+    default does nothing: the device fetches both from the API at its next request. A gateway for
+    APNs/FCM implements the same methods and is named in settings.KAUTH_PUSH_GATEWAY."""
 
     def notify(self, challenge: KAuthChallenge) -> None: ...
+
+    def notify_removed(self, notice: KAuthNotice) -> None: ...
 
 
 class PollingGateway:
     def notify(self, challenge: KAuthChallenge) -> None:
+        return None
+
+    def notify_removed(self, notice: KAuthNotice) -> None:
         return None
 
 
@@ -141,11 +146,14 @@ def notice_for_credential(credential: str) -> str | None:
 
 
 def leave_removal_notice(device: KAuthDevice) -> None:
-    """Called when a kAuth device is removed: the app shows the notice at its next request."""
-    KAuthNotice.objects.create(
+    """Called when a kAuth device is removed: the notice is pushed to the phone once the removal
+    is committed (the guide: "Una notifica viene inviata sul dispositivo mobile"), and the app
+    also finds it at its next request."""
+    notice = KAuthNotice.objects.create(
         credential_digest=device.credential_digest,
         message=f"The account {device.user.email} was removed from this kAuth app.",
     )
+    transaction.on_commit(lambda: push_gateway().notify_removed(notice))
 
 
 # --- Sign-in requests ---------------------------------------------------------------------------

@@ -356,7 +356,8 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
     device = _own_method(request, method)
     user: User = request.user  # type: ignore[assignment]
     back = safe_next(request, default="security:two-factor")
-    is_last = len(methods_for(user)) == 1
+    remaining = [m for m in methods_for(user) if m.persistent_id != device.persistent_id]
+    is_last = not remaining
     requiring = services.organizations_requiring_two_factor(user) if is_last else []
     if request.method == "POST" and not requiring:
         verified_by_it = request.session.get(DEVICE_ID_SESSION_KEY) == device.persistent_id
@@ -383,6 +384,8 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
         {
             "device": device,
             "device_kind": kind_label(device),
+            "is_kauth": isinstance(device, KAuthDevice),
+            "remaining": [(m, kind_label(m)) for m in remaining],
             "is_last": is_last,
             "requiring": requiring,
             "back": back,

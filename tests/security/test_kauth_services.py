@@ -282,9 +282,29 @@ class RecordingGateway:
     """A push gateway (as one for APNs/FCM would be) that remembers what it was given."""
 
     sent: list[KAuthChallenge] = []
+    removals: list[KAuthNotice] = []
 
     def notify(self, challenge: KAuthChallenge) -> None:
         RecordingGateway.sent.append(challenge)
+
+    def notify_removed(self, notice: KAuthNotice) -> None:
+        RecordingGateway.removals.append(notice)
+
+
+@override_settings(KAUTH_PUSH_GATEWAY="tests.security.test_kauth_services.RecordingGateway")
+def test_removing_a_device_tells_the_phone_through_the_gateway_at_once(
+    alice: User, django_capture_on_commit_callbacks: object
+) -> None:
+    """Issue 13, defect 8: the guide says a notification is sent to the phone; the phone learnt
+    of the removal only at its next poll."""
+    device, credential, _seed = with_kauth(alice)
+    RecordingGateway.removals = []
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        services.do_remove_method(device, actor=alice)
+
+    [notice] = RecordingGateway.removals
+    assert notice.message == kauth.notice_for_credential(credential)
 
 
 @override_settings(KAUTH_PUSH_GATEWAY="tests.security.test_kauth_services.RecordingGateway")

@@ -538,3 +538,18 @@ def test_removing_the_method_that_verified_the_session_keeps_it_verified(alice: 
 
     assert client.session["otp_device_id"] == second.persistent_id
     assert client.get("/security/two-factor/").wsgi_request.user.is_verified()
+
+
+def test_remove_one_of_two_names_what_remains_before_the_click(alice: User) -> None:
+    """Issue 13, defect 8: the confirmation says which method goes and what the person keeps."""
+    phone = with_authenticator(alice)
+    laptop = TOTPDevice(user=alice, name="Laptop", confirmed=True)
+    laptop.set_key(TOTPDevice.new_key())
+    laptop.save()
+
+    page = signed_in(alice).get(method_url("remove", phone)).content.decode()
+
+    assert "Remove Phone" in page
+    assert "Two-factor authentication stays on" in page
+    assert "Laptop (Authenticator app)" in page
+    assert "Phone (Authenticator app)" not in page
