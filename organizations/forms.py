@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailAddressField, SignupForm
-from organizations.models import Membership, Organization, Role
+from organizations.models import Invitation, Membership, Organization, Role
 from organizations.validators import validate_organization_name
 
 
@@ -26,11 +26,17 @@ class OrganizationForm(forms.ModelForm):
 
 
 class OrganizationSignupForm(SignupForm):
-    """Sign-up creates the person's organization: its name follows the organization's rules."""
+    """Sign-up creates the person's organization: its name follows the organization's rules.
+    Signing up from an invitation (`invitation`) creates none: the person joins the inviting
+    organization, with the invited address filled in."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invitation: Invitation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization_name"].validators.append(validate_organization_name)
+        if invitation is not None:
+            del self.fields["organization_name"]
+            self.fields["email"].initial = invitation.email
+        else:
+            self.fields["organization_name"].validators.append(validate_organization_name)
 
 
 class OrganizationCreateForm(forms.Form):

@@ -121,10 +121,12 @@ def do_sign_up(
     password: str,
     first_name: str,
     last_name: str,
-    organization_name: str,
+    organization_name: str | None,
     language: str,
 ) -> User | None:
-    """A person signing up alone becomes legal representative of a new organization (the guides).
+    """A person signing up alone becomes legal representative of a new organization (the guides);
+    one signing up from an invitation (`organization_name` None) gets no organization of their
+    own, and joins the inviting one by accepting once signed in.
 
     Returns None, having created nothing, when the address has an account already: its owner is
     told by email instead. The caller answers both cases the same way ("check your inbox"), so
@@ -138,7 +140,8 @@ def do_sign_up(
                 last_name=last_name,
                 language=language,
             )
-            do_create_organization(organization_name, creator=user)
+            if organization_name is not None:
+                do_create_organization(organization_name, creator=user)
     except EmailTaken:
         # Hash the password anyway: a new account costs one hash, and so does a taken address,
         # so the time of the answer does not tell them apart either.

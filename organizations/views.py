@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,13 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.reauth import require_recent_password
+from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
 from accounts.views import safe_next, wait_message
 from organizations import services
@@ -33,7 +35,7 @@ from organizations.forms import (
     RoleForm,
     role_help,
 )
-from organizations.models import Invitation, Membership, Organization
+from organizations.models import Invitation, Membership, Organization, Role
 from portal import ratelimit
 from portal.models import AuditEvent
 from portal.request_context import client_ip
@@ -81,7 +83,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     they chose (the way back to an invitation is kept for that sign-in)."""
     if request.user.is_authenticated:
         return redirect("home")
-    form = OrganizationSignupForm(request.POST or None)
+    invitation = _invitation_of_next(safe_next(request, default=""))
+    form = OrganizationSignupForm(request.POST or None, invitation=invitation)
     if request.method == "POST":
         verdict = ratelimit.attempt("signup-ip", client_ip(request) or "unknown")
         if not verdict.allowed:
@@ -94,7 +97,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=data["new_password1"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
-                organization_name=data["organization_name"],
+                organization_name=None if invitation else data["organization_name"],
                 language=get_language() or "en",
             )
             request.session[SIGNUP_SESSION_KEY] = {
@@ -105,8 +108,24 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organizations/signup.html",
-        {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
+        {
+            "form": form,
+            "next": request.GET.get("next") or request.POST.get("next", ""),
+            "invitation": invitation,
+        },
     )
+
+
+def _invitation_of_next(next_url: str) -> Invitation | None:
+    """The pending invitation whose page sign-up was opened from (its `next`), if any."""
+    try:
+        match = resolve(urlsplit(next_url).path)
+    except Resolver404:
+        return None
+    if match.view_name != "organizations:invitation-accept":
+        return None
+    invitation = services.invitation_from_token(match.kwargs["token"])
+    return invitation if invitation is not None and invitation.is_pending else None
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
@@ -242,6 +261,17 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     wanted = request.GET.get("role")
     initial = {"role": wanted} if wanted in membership.assignable_roles() else {}
     form = InviteForm(request.POST or None, acting=membership, initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["role"] == Role.LEGAL_REPRESENTATIVE
+        and not is_recently_authenticated(request)
+    ):
+        # A new legal representative gets every right over the organization: the password
+        # first, as for changing a member's role (issue 13, defect 5).
+        messages.info(request, _("Confirm your password to invite a legal representative."))
+        invite_url = reverse("organizations:member-invite", args=[org.slug])
+        return reauth_redirect(request, f"{invite_url}?role={Role.LEGAL_REPRESENTATIVE}")
     if request.method == "POST" and form.is_valid():
         # Both limits count the attempt; the later of the two says when to try again.
         verdicts = [

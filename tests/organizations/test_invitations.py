@@ -470,3 +470,73 @@ def test_revoke_refused_for_collaborator(alice: User, erin: User, acme: Organiza
 
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+def test_sign_up_from_an_invitation_is_prefilled_and_creates_no_organization(
+    alice: User, acme: Organization
+) -> None:
+    """Issue 13, defect 5: the invited address was not pre-filled, and an organization name was
+    required, so the invitee ended up with an organization of their own they never wanted."""
+    link = _invite(acme, "grace@example.com", alice)
+    client = Client()
+
+    page = client.get(f"/accounts/signup/?next={quote(link)}").content.decode()
+    assert 'value="grace@example.com"' in page
+    assert 'name="organization_name"' not in page
+    assert "Acme SA" in page  # says which organization the account joins
+
+    response = client.post(
+        f"/accounts/signup/?next={quote(link)}",
+        {
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "email": "grace@example.com",
+            "new_password1": "a long passphrase for grace",
+            "new_password2": "a long passphrase for grace",
+            "next": link,
+        },
+    )
+
+    assert response["Location"] == "/accounts/signup/sent/"
+    grace = User.objects.get(email="grace@example.com")
+    assert not Membership.objects.filter(user=grace).exists()  # none of her own
+    assert Organization.objects.count() == 1
+
+
+def test_the_invitation_email_says_what_to_do_without_an_account(
+    alice: User, acme: Organization
+) -> None:
+    _invite(acme, "grace@example.com", alice)
+
+    email = Notification.objects.get(kind="member_invited")
+
+    assert "open the link again" not in email.body_text
+    assert "Open the link to create your account and join" in email.body_text
+
+
+def test_inviting_a_legal_representative_asks_for_the_password_first(
+    alice: User, acme: Organization
+) -> None:
+    """Issue 13, defect 5: as changing a member's role to legal representative does."""
+    client = signed_in(alice, recent_password=False)
+    url = f"/orgs/{acme.slug}/members/invite/"
+    data = {"email": "heidi@example.com", "role": Role.LEGAL_REPRESENTATIVE}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/confirm-password/")
+    assert not Invitation.objects.exists()
+    assert signed_in(alice).post(url, data).status_code == 302  # with a recent password: sent
+    assert Invitation.objects.get().email == "heidi@example.com"
+
+
+def test_inviting_a_collaborator_needs_no_password_again(alice: User, acme: Organization) -> None:
+    client = signed_in(alice, recent_password=False)
+
+    client.post(
+        f"/orgs/{acme.slug}/members/invite/",
+        {"email": "ivan@example.com", "role": Role.COLLABORATOR},
+    )
+
+    assert Invitation.objects.get().email == "ivan@example.com"
