@@ -158,7 +158,7 @@ class BillingAccountAdmin(PortalModelAdmin):
             )
             self.message_user(
                 request,
-                _("%(amount)s CHF added to the balance of %(organization)s.")
+                _("CHF %(amount)s added to the balance of %(organization)s.")
                 % {"amount": data["amount"], "organization": account.organization},
             )
             return redirect("admin:billing_billingaccount_change", account.pk)

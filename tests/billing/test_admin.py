@@ -92,7 +92,7 @@ def test_admin_credit_page_shows_form_and_current_balance(
 
     assert 'name="amount"' in page
     assert 'name="note"' in page
-    assert "Current balance: 0.00 CHF" in page
+    assert "Current balance: CHF 0.00" in page  # one format: the currency first (issue 13)
     assert "csrfmiddlewaretoken" in page
 
 

@@ -234,6 +234,8 @@ def test_auto_renew_products_only_get_the_14_day_reminder(
     [email] = emails_to(alice)
     assert "www.acme.ch" in email.body_text
     assert "Automatic renewal: on" in email.body_text
+    # One price format, the pages' (issue 13, defect 9): the currency first.
+    assert f"Renewal price: CHF {hosting.price:.2f}" in email.body_text
 
 
 def test_auto_renew_reminder_switched_off_sends_nothing(
@@ -301,7 +303,7 @@ def test_email_lists_each_products_details_and_links(
     assert "acme.ch (Domain name, Acme SA)" in body
     assert "in 30 days" in body
     assert "Automatic renewal: off" in body
-    assert "15.50 CHF" in body
+    assert "CHF 15.50" in body
     assert f"/orgs/acme/products/{domain.pk}/" in body
     assert "/orgs/acme/billing/settings/" in body
     assert f'href="http://localhost:8000/orgs/acme/products/{domain.pk}/"' in email.body_html
