@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +36,9 @@ def _picker_context(membership: Membership, product: Product, query: str) -> dic
     query = clean_name(query)[: MAX_NAME_LENGTH + 20]
     tags = Tag.objects.for_member(membership).order_by("name", "pk")
     if query:
-        tags = tags.filter(name__icontains=query)
+        # The name as typed, or the same letters without spaces and case ("clientivip" finds
+        # "Clienti VIP", which creating would refuse as a twin: issue 13, defect 4).
+        tags = tags.filter(Q(name__icontains=query) | Q(key__contains=name_key(query)))
     found = list(tags[: MAX_SHOWN + 1])
     shown = found[:MAX_SHOWN]
     assigned = set(product.tags.values_list("pk", flat=True))

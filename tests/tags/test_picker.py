@@ -228,3 +228,17 @@ def test_the_product_page_shows_its_tags_with_the_picker(
 
     assert "Tag Client A" in page
     assert "Tags of acme.ch" in page
+
+
+@pytest.mark.parametrize("typed", ["clientivip", "CLIENTI  vip", "tivi"])
+def test_a_name_written_without_its_spaces_finds_the_existing_tag(
+    as_alice: Client, alice: User, acme: Organization, domain: Product, typed: str
+) -> None:
+    """Issue 13, defect 4: "clientivip" said "no tag matches" for "Clienti VIP" and offered no
+    way forward (creating it is refused as a twin)."""
+    do_create_tag(membership(alice, acme), "Clienti VIP", BLUE, actor=alice)
+
+    found = text(as_alice.get(_picker(domain), {"q": typed}, **HTMX))
+
+    assert "Clienti VIP" in found
+    assert "No tag matches" not in found
