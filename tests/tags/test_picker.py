@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import User
 from billing.models import Product
 from organizations.models import Organization
+from tags import colours
 from tags.models import Tag
 from tags.services import do_create_tag
 from tests.conftest import membership, signed_in
@@ -242,3 +243,11 @@ def test_a_name_written_without_its_spaces_finds_the_existing_tag(
 
     assert "Clienti VIP" in found
     assert "No tag matches" not in found
+
+
+def test_the_colours_to_choose_are_shown_as_swatches(as_alice: Client, domain: Product) -> None:
+    """Issue 13, defect 4: the colours were names only ("Ardesia", "Menta")."""
+    html = as_alice.get(_picker(domain), {"q": "Urgent"}, **HTMX).content.decode()
+
+    for colour in colours.PALETTE:
+        assert f'<rect width="100%" height="100%" fill="{colour.value}"/></svg> ' in html
