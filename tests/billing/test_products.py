@@ -188,7 +188,7 @@ def test_list_payer_is_the_organization_itself_without_paid_by(
 ) -> None:
     page = _main(_list(as_alice))
     assert "Paid by" not in page
-    assert "<td>Acme SA</td>" in page
+    assert '<td data-label="Payer">Acme SA</td>' in page
 
 
 def test_list_expired_product_says_how_long_ago(as_alice: Client, acme: Organization) -> None:
