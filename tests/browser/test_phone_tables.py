@@ -9,8 +9,10 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from organizations.models import Organization
+from security.app_passwords import do_create_app_password
 from tests.browser.conftest import NewContext, sign_in_with_authenticator, turn_on_two_factor
 from tests.factories import ProductFactory
+from tokens.services import do_create_token
 
 pytestmark = pytest.mark.browser
 
@@ -66,3 +68,26 @@ def test_a_products_expiry_date_stays_on_one_line_on_a_desktop(
     line = float(date.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
     assert box is not None
     assert box["height"] < 1.5 * line
+
+
+def test_application_passwords_and_tokens_fit_a_phone(
+    new_context: NewContext, alice: User, acme: Organization
+) -> None:
+    do_create_app_password(
+        alice, name="Thunderbird at home", services=["mail", "calendar"], actor=alice
+    )
+    do_create_token(
+        alice,
+        organization=acme,
+        name="Newsletter import",
+        scope="newsletter",
+        expires_at=None,
+        actor=alice,
+    )
+    turn_on_two_factor(alice)
+    page = new_context(viewport=PHONE).new_page()
+    sign_in_with_authenticator(page, alice)
+
+    for path in ("/security/app-passwords/", "/tokens/"):
+        page.goto(path)
+        assert sideways_overflow(page) == [], path

@@ -314,7 +314,7 @@ def test_list_names_last_used_service_by_its_label(alice: User) -> None:
 
     page = text(signed_in(alice).get(LIST_URL))
 
-    last_used = re.search(rf"<td>([^<]*{re.escape(SERVER_IP)}[^<]*)</td>", page)
+    last_used = re.search(rf"<td[^>]*>([^<]*{re.escape(SERVER_IP)}[^<]*)</td>", page)
     assert last_used is not None, page
     assert "Calendar (CalDAV)" in last_used.group(1)
 
