@@ -45,8 +45,13 @@ class SmsBudgetSpent(SmsError):
         self.portal_wide = verdict.limit == "sms-global"
 
 
-def send(to: str, text: str) -> None:
-    verdict = ratelimit.attempt_all([("sms-number", to), ("sms-global", "portal")])
+def send(to: str, text: str, *, unproven: bool = False) -> None:
+    """`unproven`: a code to a number nobody has confirmed yet (a set-up). Those are counted
+    apart from texts to a confirmed number, so strangers typing someone's number into set-ups
+    cannot use up the budget of the owner's sign-in codes (DESIGN: no stranger locks the owner
+    out)."""
+    number = f"{'unproven' if unproven else 'confirmed'}:{to}"
+    verdict = ratelimit.attempt_all([("sms-number", number), ("sms-global", "portal")])
     if not verdict.allowed:
         if verdict.limit == "sms-global":
             _alert_portal_budget_spent(verdict)

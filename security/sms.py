@@ -62,7 +62,7 @@ def send_code(device: SMSDevice) -> str | None:
     with translation.override(device.user.language):
         text = _("Your sign-in code: %(code)s. It works once, for 5 minutes.") % {"code": code}
     try:
-        sms.send(device.phone_number, text)
+        sms.send(device.phone_number, text, unproven=not device.confirmed)
     except sms.SmsBudgetSpent as refused:
         if refused.portal_wide:
             return _("SMS codes cannot be sent right now. Use another method, or try again later.")

@@ -156,3 +156,22 @@ def test_only_the_budgeted_function_reaches_the_gateway() -> None:
                     callers.append(str(path.relative_to(root)))
 
     assert set(callers) == {"portal/sms.py"}
+
+
+def test_strangers_setting_up_alices_number_leave_her_sign_in_codes_working(
+    alice: User,
+) -> None:
+    """The per-number budget must not become a lockout: set-ups of a number nobody proved yet
+    are counted apart from codes to a number its owner confirmed."""
+    from security.models import SMSDevice as Device
+    from security.sms import send_code
+
+    owned = Device.objects.create(
+        user=alice, name="Alice", confirmed=True, phone_number="+41791234567"
+    )
+    per_number, _window = settings.RATE_LIMITS["sms-number"]
+    for n in range(per_number + 1):
+        _user, client = person_at(f"192.0.2.{n + 1}")
+        client.post(ADD_URL, {"phone": SWISS_MOBILE})
+
+    assert send_code(owned) is None  # her sign-in code still goes out
