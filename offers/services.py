@@ -74,10 +74,10 @@ class OfferLimitReached(ValidationError):
     def __init__(self) -> None:
         super().__init__(
             ngettext(
-                "Your organization already has %(n)d open request. Close or cancel it once you "
-                "have found a solution, then post a new one.",
+                "Your organization already has %(n)d open request. Close it once you have "
+                "found a solution, then post a new one.",
                 "Your organization already has %(n)d open requests, the most it can have. Close "
-                "or cancel one once you have found a solution, then post a new one.",
+                "one once you have found a solution, then post a new one.",
                 MAX_OPEN_REQUESTS,
             )
             % {"n": MAX_OPEN_REQUESTS},
@@ -124,7 +124,7 @@ def effective_status(offer: OfferRequest, today: date | None = None) -> str:
 def ended_message(offer: OfferRequest) -> str:
     status = effective_status(offer)
     if status == Status.CANCELLED:
-        return _("This request is cancelled already.")
+        return _("This request is closed already.")
     if status == Status.CLOSED:
         return _("This request is closed already.")
     if status == Status.EXPIRED:

@@ -263,7 +263,7 @@ def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
             if services.do_cancel_request(offer, actor=None):
                 messages.success(
                     request,
-                    _("Your request is cancelled. Partners no longer see it or your details."),
+                    _("Your request is closed. Partners no longer see it or your details."),
                 )
             else:
                 messages.info(

@@ -113,10 +113,10 @@ def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     _open_from_the_outbox(
         alice_page, subject=f"Your offer request “{TITLE}” is posted", link="/offers/cancel/"
     )
-    expect(alice_page.get_by_role("heading", level=1)).to_have_text("Cancel your offer request")
+    expect(alice_page.get_by_role("heading", level=1)).to_have_text("Close your offer request")
     assert OfferRequest.objects.get(pk=offer.pk).status == OfferRequest.Status.OPEN  # GET: nothing
-    alice_page.get_by_role("button", name="Cancel this request").click()
-    expect(alice_page.get_by_role("heading", level=1)).to_have_text("This request is cancelled")
+    alice_page.get_by_role("button", name="Close this request").click()
+    expect(alice_page.get_by_role("heading", level=1)).to_have_text("This request is closed")
     assert OfferRequest.objects.get(pk=offer.pk).status == OfferRequest.Status.CANCELLED
 
     carol_page.reload()

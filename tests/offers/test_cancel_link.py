@@ -64,7 +64,7 @@ def test_cancel_link_get_shows_one_button_and_changes_nothing(offer: OfferReques
         assert response.status_code == 200
     main = main_of(response.content.decode())
     assert main.count("<button") == 1
-    assert "Cancel this request" in main
+    assert "Close this request" in main
     assert "A website for our restaurant" in main
     assert "alice@example.com" not in main
     offer.refresh_from_db()
@@ -85,9 +85,9 @@ def test_cancel_link_post_cancels_at_once_without_signing_in(
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Your request is cancelled" in html
-    assert "This request is cancelled" in html
-    assert "Cancel this request" not in html
+    assert "Your request is closed" in html
+    assert "This request is closed" in html
+    assert "Close this request" not in html
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.CANCELLED
     assert not offer.is_valid()
@@ -111,8 +111,8 @@ def test_cancel_link_reused_changes_nothing_and_says_so(offer: OfferRequest):
     ended_at = offer.ended_at
     response = client.post(link_path(offer), follow=True)
     html = response.content.decode()
-    assert "Nothing changed: This request is cancelled already." in html
-    assert "This request is cancelled" in html
+    assert "Nothing changed: This request is closed already." in html
+    assert "This request is closed" in html
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.CANCELLED
     assert offer.ended_at == ended_at
@@ -130,9 +130,9 @@ def test_cancel_link_tampered_changes_nothing(offer: OfferRequest, position: int
         response = method(f"/offers/cancel/{tampered}/")
         assert response.status_code == 404
         html = response.content.decode()
-        assert "This cancellation link is not valid" in html
-        assert "Nothing was cancelled" in html
-        assert "Cancel this request" not in html
+        assert "This link is not valid" in html
+        assert "Nothing was closed" in html
+        assert "Close this request" not in html
     offer.refresh_from_db()
     assert offer.status == OfferRequest.Status.OPEN
     assert cancelled_events() == 0
@@ -207,7 +207,7 @@ def test_cancel_link_of_a_deleted_request_does_not_cancel_a_new_one_with_its_num
     [
         (OfferRequest.Status.CLOSED, "This request is closed"),
         (OfferRequest.Status.EXPIRED, "This request has expired"),
-        (OfferRequest.Status.CANCELLED, "This request is cancelled"),
+        (OfferRequest.Status.CANCELLED, "This request is closed"),
     ],
 )
 def test_cancel_link_of_an_ended_request_says_so(
@@ -218,7 +218,7 @@ def test_cancel_link_of_an_ended_request_says_so(
     response = client.get(link_path(offer))
     html = response.content.decode()
     assert heading in html
-    assert "Cancel this request" not in html
+    assert "Close this request" not in html
     client.post(link_path(offer))
     offer.refresh_from_db()
     assert offer.status == status

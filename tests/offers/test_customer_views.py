@@ -154,15 +154,16 @@ def test_request_list_shows_each_request_with_its_status(
 ):
     make_request(acme, alice, title="Running one")
     make_request(acme, alice, title="Closed one", status=OfferRequest.Status.CLOSED)
-    make_request(acme, alice, title="Cancelled one", status=OfferRequest.Status.CANCELLED)
+    make_request(acme, alice, title="Closed by the link", status=OfferRequest.Status.CANCELLED)
     make_request(acme, alice, title="Overdue one", valid_until=timezone.localdate() - timedelta(1))
     make_request(Organization.objects.get(slug="keller"), dave, title="Keller's own")
     main = main_of(as_erin.get(url("request-list")))
     assert "Running one" in main
     assert "Keller" not in main
     assert '<span class="badge badge--ok">Open</span>' in main
-    assert '<span class="badge">Closed</span>' in main
-    assert '<span class="badge badge--warn">Cancelled</span>' in main
+    # Closed from the portal or by the email link: one verb for ending a request (issue 13).
+    assert main.count('<span class="badge">Closed</span>') == 2
+    assert "Cancel" not in main
     assert '<span class="badge badge--danger">Expired</span>' in main
     assert "1 of 3 open requests" in main
 
@@ -321,6 +322,20 @@ def test_request_detail_without_proposals_says_what_happens(as_alice: Client, of
     assert "No proposal yet" in main
     assert "we email you for each one" in main
 
+
+
+def test_an_open_request_is_ended_with_one_verb(as_alice: Client, offer: OfferRequest):
+    """Issue 13: "close / delete / cancel" for the same thing. An open request offers Close only;
+    deleting for good comes once it is no longer open."""
+    main = main_of(as_alice.get(url("request-detail", offer.pk)))
+    assert "Close the request" in main
+    assert "Delete" not in main
+    assert "cancel" not in main.lower()
+
+    services.do_close_request(offer, actor=offer.created_by)
+    main = main_of(as_alice.get(url("request-detail", offer.pk)))
+    assert "Delete the request" in main
+    assert "Close the request" not in main
 
 # --- Close, delete, choose ----------------------------------------------------------------------
 
