@@ -323,7 +323,6 @@ def test_request_detail_without_proposals_says_what_happens(as_alice: Client, of
     assert "we email you for each one" in main
 
 
-
 def test_an_open_request_is_ended_with_one_verb(as_alice: Client, offer: OfferRequest):
     """Issue 13: "close / delete / cancel" for the same thing. An open request offers Close only;
     deleting for good comes once it is no longer open."""
@@ -336,6 +335,7 @@ def test_an_open_request_is_ended_with_one_verb(as_alice: Client, offer: OfferRe
     main = main_of(as_alice.get(url("request-detail", offer.pk)))
     assert "Delete the request" in main
     assert "Close the request" not in main
+
 
 # --- Close, delete, choose ----------------------------------------------------------------------
 
