@@ -22,7 +22,7 @@ from accounts.inventory import (
 from accounts.models import User
 from portal.models import AuditEvent
 from security import app_passwords
-from security.methods import kind_label, methods_for
+from security.methods import kind_label, methods_for, public_id
 from security.models import ApplicationPassword
 
 # "Added recently": someone who knew the password may have added a method of their own to keep
@@ -109,7 +109,7 @@ class TwoFactorMethods(ConfirmedInventory):
         ]
 
     def removal_url(self, item_id: str) -> str:
-        return reverse("security:method-remove", args=[item_id])
+        return reverse("security:method-remove", args=[public_id(item_id)])
 
     def removed_since(self, user: User, since: datetime) -> list[str]:
         events = AuditEvent.objects.filter(

@@ -55,10 +55,33 @@ def emergency_device(user: User) -> EmergencyCodesDevice | None:
     return EmergencyCodesDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def find_method(user: User, persistent_id: str) -> Device | None:
-    """A method of this user by its persistent id ("security.totpdevice/12"); None otherwise, so
-    another person's device is never found."""
+# How a method's kind reads in its public id ("app-12", in the URLs of the 2FA pages), so that no
+# URL names an internal model; `find_method` takes that or django-otp's persistent id
+# ("security.totpdevice/12", which the sign-in form and the session keep).
+PUBLIC_KINDS = {
+    "security.kauthdevice": "kauth",
+    "security.webauthncredential": "key",
+    "security.totpdevice": "app",
+    "security.smsdevice": "sms",
+    "security.emergencycodesdevice": "emergency-codes",
+}
+_LABELS_BY_PUBLIC_KIND = {kind: label for label, kind in PUBLIC_KINDS.items()}
+
+
+def public_id(persistent_id: str) -> str:
+    """The public id of a method from its persistent id: "security.totpdevice/12" -> "app-12"."""
     label, _slash, pk = persistent_id.partition("/")
+    return f"{PUBLIC_KINDS[label]}-{pk}"
+
+
+def find_method(user: User, method_id: str) -> Device | None:
+    """A method of this user by its public id ("app-12") or persistent id
+    ("security.totpdevice/12"); None otherwise, so another person's device is never found."""
+    if "/" in method_id:
+        label, _slash, pk = method_id.partition("/")
+    else:
+        kind, _dash, pk = method_id.rpartition("-")
+        label = _LABELS_BY_PUBLIC_KIND.get(kind, "")
     models: list[Any] = [*METHOD_MODELS, EmergencyCodesDevice]
     model = next((m for m in models if m.model_label() == label), None)
     if model is None or not pk.isascii() or not pk.isdigit():

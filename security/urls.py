@@ -96,13 +96,13 @@ urlpatterns = [
         kauth_api.answer,
         name="kauth-api-answer",
     ),
-    path("security/two-factor/<path:method>/rename/", views.method_rename, name="method-rename"),
+    path("security/two-factor/<slug:method>/rename/", views.method_rename, name="method-rename"),
     path(
-        "security/two-factor/<path:method>/preferred/",
+        "security/two-factor/<slug:method>/preferred/",
         views.method_preferred,
         name="method-preferred",
     ),
-    path("security/two-factor/<path:method>/remove/", views.method_remove, name="method-remove"),
+    path("security/two-factor/<slug:method>/remove/", views.method_remove, name="method-remove"),
     path(
         "orgs/<slug:slug>/security/",
         views.organization_security,

@@ -43,6 +43,7 @@ from security.methods import (
     kind_label,
     methods_for,
     preferred_method,
+    public_id,
     users_with_two_factor,
 )
 from security.models import (
@@ -206,7 +207,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         request,
         "security/two_factor.html",
         {
-            "methods": [(m, kind_label(m)) for m in methods],
+            "methods": [(m, kind_label(m), public_id(m.persistent_id)) for m in methods],
             "preferred": preferred,
             "emergency": codes,
             "emergency_remaining": codes.remaining if codes else 0,

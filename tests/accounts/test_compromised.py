@@ -24,6 +24,7 @@ from organizations.models import Organization
 from portal.models import AuditEvent, Notification
 from security import app_passwords
 from security import services as security_services
+from security.methods import public_id
 from security.models import ApplicationPassword, EmergencyCodesDevice, TOTPDevice
 from tests.accounts.helpers import FIREFOX, SAFARI, is_signed_in, sign_in
 from tests.conftest import signed_in
@@ -45,7 +46,7 @@ def revoke_url(category: str) -> str:
 
 def remove_url(device: TOTPDevice) -> str:
     """The 2FA page's confirmation of removing `device`, as step 2 links to it."""
-    url = reverse("security:method-remove", args=[device.persistent_id])
+    url = reverse("security:method-remove", args=[public_id(device.persistent_id)])
     return f"{url}?{urlencode({'next': f'{STEP2}#two-factor'})}"
 
 
@@ -383,7 +384,7 @@ def test_revoke_with_other_users_ids_changes_nothing(
     for category, ids in posts.items():
         started.post(revoke_url(category), {"item": ids})
     assert "Nothing was revoked: it was gone already." in text(started.get(STEP2))
-    remove_daves = reverse("security:method-remove", args=[daves_method.persistent_id])
+    remove_daves = reverse("security:method-remove", args=[public_id(daves_method.persistent_id)])
     assert started.post(remove_daves).status_code == 404
 
     assert _snapshot(_session_key(started)) == before
@@ -538,7 +539,7 @@ def test_removing_a_method_from_the_wizard_needs_a_recent_password(
 
 def test_removal_next_to_another_site_is_ignored(alice: User, started: Client) -> None:
     intruder = method(alice, "Unknown phone")
-    url = reverse("security:method-remove", args=[intruder.persistent_id])
+    url = reverse("security:method-remove", args=[public_id(intruder.persistent_id)])
     response = started.post(f"{url}?next=https://evil.example/")
     assert response["Location"] == reverse("security:two-factor")
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from organizations.models import Organization
 from security import services as security_services
+from security.methods import public_id
 from security.models import EmergencyCode, TOTPDevice
 from tests.browser.conftest import (
     NewContext,
@@ -87,7 +88,7 @@ def _few_codes_left(cast: Cast) -> None:
 
 
 def _method(device: Callable[[Cast], TOTPDevice], action: str) -> Callable[[Cast], str]:
-    return lambda c: f"/security/two-factor/{device(c).persistent_id}/{action}/"
+    return lambda c: f"/security/two-factor/{public_id(device(c).persistent_id)}/{action}/"
 
 
 WRONG_CODE = "000000"

@@ -28,7 +28,7 @@ from accounts.models import User
 from portal.crypto import digest
 from portal.models import AuditEvent, Notification
 from security import kauth, services
-from security.methods import has_two_factor
+from security.methods import has_two_factor, public_id
 from security.models import KAuthChallenge, KAuthDevice, KAuthEnrollment
 from tests.conftest import signed_in
 from tests.factories import PASSWORD
@@ -322,7 +322,9 @@ def test_remove_kauth_device_leaves_a_notice_the_device_sees_at_its_next_request
     with_kauth(phone, alice, "Second phone")
     as_alice = signed_in(alice)
 
-    response = as_alice.post(reverse("security:method-remove", args=[device.persistent_id]))
+    response = as_alice.post(
+        reverse("security:method-remove", args=[public_id(device.persistent_id)])
+    )
 
     assert response.status_code == 302
     assert not KAuthDevice.objects.filter(credential_digest=digest(credential)).exists()

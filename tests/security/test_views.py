@@ -17,7 +17,7 @@ from organizations.models import Organization
 from portal.models import AuditEvent, Notification
 from security import services
 from security.activation import NEW_CODES_KEY
-from security.methods import has_two_factor
+from security.methods import has_two_factor, public_id
 from security.models import (
     EmergencyCode,
     EmergencyCodesDevice,
@@ -55,7 +55,7 @@ def confirm_url(device: TOTPDevice) -> str:
 
 
 def method_url(action: str, device: Any) -> str:
-    return reverse(f"security:method-{action}", args=[device.persistent_id])
+    return reverse(f"security:method-{action}", args=[public_id(device.persistent_id)])
 
 
 def start(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, str]:
@@ -400,15 +400,16 @@ def test_emergency_codes_are_not_a_method_to_manage(alice: User, action: str) ->
 @pytest.mark.parametrize(
     "method",
     [
-        "security.totpdevice/99999",
+        "app-99999",
         "nonsense",
+        "group-1",
+        "security.totpdevice/1",
         "a/b/c",
         "auth.group/1",
     ],
 )
 def test_unknown_method_is_not_found(as_alice: Client, method: str) -> None:
-    url = reverse("security:method-rename", args=[method])
-    assert as_alice.get(url).status_code == 404
+    assert as_alice.get(f"/security/two-factor/{method}/rename/").status_code == 404
 
 
 # --- Removing -----------------------------------------------------------------------------------
@@ -424,6 +425,29 @@ def test_remove_without_recent_password_asks_for_it(alice: User) -> None:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:confirm-password"))
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_the_2fa_pages_link_each_method_by_a_public_id_naming_no_model(alice: User) -> None:
+    """Issue 13, defect 8: "/security.kauthdevice/2/remove/" exposed an internal model name."""
+    device = with_authenticator(alice)
+    client = signed_in(alice)
+    page = text(client.get(reverse("security:two-factor")))
+
+    assert f"/security/two-factor/app-{device.pk}/remove/" in page
+    assert "security.totpdevice" not in page
+    assert client.get(f"/security/two-factor/app-{device.pk}/remove/").status_code == 200
+    old = f"/security/two-factor/{device.persistent_id}/remove/"
+    assert client.get(old).status_code == 404
+
+
+def test_a_public_id_of_another_persons_method_or_an_unknown_kind_finds_nothing(
+    alice: User, bob: User
+) -> None:
+    bobs = with_authenticator(bob)
+    client = signed_in(alice)
+    for method_id in (f"app-{bobs.pk}", f"kauth-{bobs.pk}", "app-", "app-x", f"totp-{bobs.pk}"):
+        assert client.post(f"/security/two-factor/{method_id}/remove/").status_code == 404
+    assert TOTPDevice.objects.filter(pk=bobs.pk).exists()
 
 
 def test_remove_last_method_warns_before_the_click(alice: User) -> None:
@@ -534,7 +558,7 @@ def test_removing_the_method_that_verified_the_session_keeps_it_verified(alice: 
     client = signed_in(alice, verified=True)
     assert client.session["otp_device_id"] == first.persistent_id
 
-    client.post(f"/security/two-factor/{first.persistent_id}/remove/")
+    client.post(f"/security/two-factor/{public_id(first.persistent_id)}/remove/")
 
     assert client.session["otp_device_id"] == second.persistent_id
     assert client.get("/security/two-factor/").wsgi_request.user.is_verified()
