@@ -192,7 +192,8 @@ def test_billing_page_renders_accessible_chart_and_table(
 ) -> None:
     page = as_alice.get("/orgs/acme/billing/").content.decode()
 
-    svg = page[page.index("<svg") : page.index("</svg>")]
+    start = page.index('<svg class="timeline__chart"')  # not the icons of the navigation
+    svg = page[start : page.index("</svg>", start)]
     assert 'role="img"' in svg
     assert 'aria-labelledby="timeline-title timeline-desc"' in svg
     assert '<title id="timeline-title">Expiries in the next twelve months</title>' in svg
@@ -205,18 +206,18 @@ def test_billing_page_renders_accessible_chart_and_table(
     assert svg.count('class="timeline__bar"') == 4
     assert 'style="' not in svg  # colours come from billing.css (the CSP allows no inline style)
     table = page[
-        page.index('<table class="timeline__table">') : page.index(
-            "</table>", page.index('<table class="timeline__table">')
+        page.index('<table class="table--cards timeline__table">') : page.index(
+            "</table>", page.index('<table class="table--cards timeline__table">')
         )
     ]
     assert table.count('<th scope="row">') == 12
     assert (
-        '<th scope="row">March 2026</th>\n    <td>2</td>\n    <td class="amount">CHF 135.00</td>'
-        in table
+        '<th scope="row">March 2026</th>\n    <td data-label="Products">2</td>\n'
+        '    <td data-label="Amount" class="amount">CHF 135.00</td>' in table
     )
     assert (
-        '<th scope="row">April 2026</th>\n    <td>0</td>\n    <td class="amount">CHF 0.00</td>'
-        in table
+        '<th scope="row">April 2026</th>\n    <td data-label="Products">0</td>\n'
+        '    <td data-label="Amount" class="amount">CHF 0.00</td>' in table
     )
     assert "hosting.ch" in table
     assert "too-late.ch" not in page

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from security import kauth
+from security.methods import public_id
 from security.models import (
     EmergencyCodesDevice,
     IdentityVerificationRequest,
@@ -69,7 +70,7 @@ def world(alice: User, acme: Any) -> dict[str, Any]:
             "public_id": "00000000-0000-0000-0000-000000000000",
             "verb": "approve",
         },
-        "method": totp.persistent_id,
+        "method": public_id(totp.persistent_id),
         "request": request,
     }
 

@@ -33,7 +33,7 @@ GATED = {
     "security-key-add": {},
     "security-key-options": {},
     "security-key-register": {},
-    "method-remove": {"method": "otp_totp.totpdevice/1"},
+    "method-remove": {"method": "app-1"},
     "emergency-codes-regenerate": {},
 }
 # Route names that change no way in, and why they need no recent password.
