@@ -213,7 +213,7 @@ def test_kauth_add_post_shows_the_qr_code_and_link_not_to_be_kept(
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
     body = text(page)
-    assert "<svg" in body
+    assert 'aria-label="QR code to connect kAuth"><svg' in body
     code = enroll_link_code(body)
     assert code is not None
     assert f'value="{settings.PORTAL_BASE_URL}/security/kauth/enroll/{code}/"' in body
@@ -251,7 +251,7 @@ def test_kauth_enroll_page_after_the_app_registered_no_longer_shows_the_code(
 
     page = text(as_alice.get(url))
 
-    assert "<svg" not in page
+    assert "QR code to connect kAuth" not in page
     assert enroll_link_code(page) is None
     assert code not in page
     assert 'name="code"' in page  # the person now types the code the app shows
@@ -272,7 +272,7 @@ def test_kauth_enroll_page_ten_minutes_later_says_start_again(
     response = as_alice.get(url)
 
     page = text(response)
-    assert "<svg" not in page
+    assert "QR code to connect kAuth" not in page
     assert code not in page
     assert "This QR code is no longer shown: it expired or was used." in page
     assert f'href="{ADD_URL}"' in page
@@ -291,7 +291,7 @@ def test_kauth_enroll_page_in_another_session_does_not_show_the_code(
 
     page = text(signed_in(alice).get(url))
 
-    assert "<svg" not in page
+    assert "QR code to connect kAuth" not in page
     assert code not in page
 
 

@@ -123,7 +123,7 @@ def test_confirm_page_shows_qr_code_secret_and_link_and_is_not_stored(
     response = as_alice.get(confirm_url(device))
     page = text(response)
     assert "no-store" in response["Cache-Control"]
-    assert "<svg" in page
+    assert 'aria-label="QR code for your authenticator app"><svg' in page
     secret = shown_secret(page)
     assert secret == secret_of(device)
     link = re.search(r'href="(otpauth://[^"]+)"', page)
@@ -157,7 +157,8 @@ def test_confirm_with_wrong_code_does_not_turn_on(
     response = as_alice.post(confirm_url(device), {"code": wrong_code(device)})
     assert response.status_code == 200
     assert "This code is not right." in text(response)
-    assert "<svg" in text(response)  # the QR code stays, to try again
+    # the QR code stays, to try again
+    assert 'QR code for your authenticator app"><svg' in text(response)
     assert not TOTPDevice.objects.get(pk=device.pk).confirmed
     assert not has_two_factor(alice)
     assert not EmergencyCode.objects.exists()
