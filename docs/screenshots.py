@@ -94,7 +94,7 @@ def main() -> int:
                 target = args.out / f"{name}-{screen}.png"
                 page.screenshot(path=target)
                 context.close()
-                print(target.relative_to(HERE.parent))
+                print(target)
         browser.close()
     return 0
 
