@@ -188,7 +188,11 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     }
     # Cards of the apps built on organizations (tags, ...), named in the settings: this app
     # imports none of them.
-    panels = [import_string(path)(request, membership) for path in settings.DASHBOARD_PANELS]
+    panels = [
+        panel
+        for path in settings.DASHBOARD_PANELS
+        if (panel := import_string(path)(request, membership)) is not None
+    ]
     return render(
         request,
         "organizations/dashboard.html",

@@ -342,7 +342,16 @@ PRE_VERIFICATION_CREDENTIAL_REVOKERS = [
 ]
 # Cards of the organization dashboard from the apps above `organizations` (each a function
 # (request, membership) -> {"template": ..., ...}).
-DASHBOARD_PANELS = ["tags.dashboard.products_by_tag"]
+# In this order: what needs attention first (issue 13: expiring products, the security status,
+# open offer requests, the balance), then the products by tag. A panel function returns None to
+# show no card (a role that may not see it).
+DASHBOARD_PANELS = [
+    "billing.dashboard.expiring_soon",
+    "security.dashboard.security_status",
+    "offers.dashboard.open_requests",
+    "billing.dashboard.balance",
+    "tags.dashboard.products_by_tag",
+]
 # The organization policies of the access layer (organizations/access.py), from the apps above
 # `organizations`: each a function (membership) -> Refusal | None, asked on every channel that
 # acts for an organization (pages, partner pages, API tokens, application passwords).

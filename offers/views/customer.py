@@ -98,7 +98,7 @@ def _posted_message(offer: OfferRequest) -> str:
     misleads the customer into waiting (issue 13, defect 1)."""
     reached = len(partners_for(offer))
     sent = _(
-        "Your request is posted. We sent a confirmation to %(email)s with a link to cancel it."
+        "Your request is posted. We sent a confirmation to %(email)s with a link to close it."
     ) % {"email": offer.contact_email}
     if not reached:
         return (
