@@ -89,3 +89,32 @@ def test_the_last_rows_menu_opens_in_full_view(
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
     )
     assert hit == "Delete"
+
+
+def test_the_picker_opens_over_the_table_and_offers_a_tag_typed_without_spaces(
+    page: Page, alice: User, acme: Organization
+) -> None:
+    """Issue 13, defect 4: the picker opened inside the Tags cell and squeezed every column, and
+    "clientivip" found no "Clienti VIP". Now it is a popover, fully on screen, the columns keep
+    their widths, the colours show as swatches, and the existing tag is offered."""
+    ProductFactory(organization=acme, name="acme.ch")
+    do_create_tag(membership(alice, acme), name="Clienti VIP", colour="#0b5cad", actor=alice)
+    sign_in(page, alice)
+    page.goto("/orgs/acme/products/")
+    widths = page.locator("thead th").evaluate_all("ths => ths.map(th => th.offsetWidth)")
+
+    page.get_by_role("link", name="Tags of acme.ch").click()
+    picker = page.get_by_role("group", name="Tags of acme.ch")
+    expect(picker).to_be_visible()
+
+    assert page.locator("thead th").evaluate_all("ths => ths.map(th => th.offsetWidth)") == widths
+    box = picker.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 1280
+    picker.get_by_label(label("Find or create a tag")).press_sequentially("clientivip", delay=30)
+    offered = picker.get_by_role("checkbox", name="Clienti VIP")
+    expect(offered).to_be_visible()
+    assert picker.locator(".tag-chip").count() >= 1  # the tag shows in its colour
+    offered.check()
+    expect(picker.get_by_role("status")).to_have_text("“Clienti VIP” added")
