@@ -282,11 +282,20 @@ def test_remove_one_of_two_methods_keeps_two_factor_on_without_warning(
     sign_in_with_authenticator(page, giulia)
     page.goto("/security/two-factor/")
 
-    page.get_by_role("link", name="Remove Tablet").click()
+    remove = page.get_by_role("link", name="Remove Tablet")
+    # Issue 13, defect 8: a red bin button, and a URL that names no internal model.
+    expect(remove).to_have_class(re.compile(r"\bbutton--danger\b"))
+    expect(remove.locator("svg.icon")).to_have_count(1)
+    assert remove.get_attribute("href") == f"/security/two-factor/app-{tablet.pk}/remove/"
+    remove.click()
     confirm_password_if_asked(page)
 
     expect(heading(page)).to_have_text("Remove Tablet")
     expect(page.get_by_text("two-factor authentication will be turned off")).to_have_count(0)
+    # The confirm page says what remains.
+    expect(page.get_by_role("main").get_by_role("listitem")).to_have_text(
+        ["Phone (Authenticator app)"]
+    )
     page.get_by_role("button", name="Remove this method").click()
 
     expect(page.get_by_role("status").filter(has_text="The method is removed.")).to_be_visible()
