@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from organizations import services
 from organizations.models import Membership, Organization, Role
 from portal.models import Notification
 from tests.browser.conftest import (
@@ -189,6 +190,43 @@ def test_invite_member_is_accepted_by_bob_in_his_own_browser(
     bob_page.goto(link)
     expect(bob_page.get_by_role("heading", level=1)).to_have_text("This invitation is not valid")
     expect(bob_page.get_by_role("button", name="Accept the invitation")).to_have_count(0)
+
+
+def test_an_invitee_without_an_account_signs_up_from_the_invitation_and_joins_only_it(
+    page: Page, new_context: NewContext, alice: User, acme: Organization
+) -> None:
+    """Issue 13, defect 5: the invited address was not filled in, an organization name was
+    required (the invitee ended up with an organization they never wanted), and the email said
+    to "open the link again". Signing up from an invitation joins the inviting organization and
+    creates nothing else, as on GitHub."""
+    services.do_invite_member(acme, email="frank@example.com", role=Role.COLLABORATOR, actor=alice)
+    link = invitation_link("frank@example.com")
+
+    frank = new_context().new_page()
+    frank.goto(link)
+    frank.get_by_role("main").get_by_role("link", name="Create an account").click()
+    expect(frank.get_by_label(label("Email address"))).to_have_value("frank@example.com")
+    expect(frank.get_by_label(label("Organization name"))).to_have_count(0)
+    frank.get_by_label(label("First name")).fill("Frank")
+    frank.get_by_label(label("Last name")).fill("Huber")
+    frank.get_by_label(label("New password")).fill(PASSWORD)
+    frank.get_by_label(label("Confirm the new password")).fill(PASSWORD)
+    frank.get_by_role("button", name="Create my account").click()
+    expect(frank.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+
+    verify = Notification.objects.filter(kind="verify_email", to="frank@example.com").latest(
+        "created_at"
+    )
+    assert "open the link again" not in verify.body_text
+    frank.goto(email_link("verify_email", "frank@example.com"))
+    frank.get_by_role("button", name="Verify my email address").click()
+    sign_in(frank, "frank@example.com")
+    frank.goto(link)
+    frank.get_by_role("button", name="Accept the invitation").click()
+
+    expect(frank.get_by_role("heading", level=1)).to_have_text("Acme SA")
+    user = User.objects.get(email="frank@example.com")
+    assert [m.organization.slug for m in Membership.objects.filter(user=user)] == ["acme"]
 
 
 def test_invitation_opened_by_another_account_offers_no_accept_button(
