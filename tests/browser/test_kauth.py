@@ -21,7 +21,13 @@ from accounts.models import User
 from security import kauth, services
 from security.methods import has_two_factor
 from security.models import KAuthChallenge, KAuthDevice
-from tests.browser.conftest import confirm_password_if_asked, label, path_of, sign_in
+from tests.browser.conftest import (
+    add_authenticator,
+    confirm_password_if_asked,
+    label,
+    path_of,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -193,3 +199,33 @@ def test_remove_kauth_in_the_pages_and_the_device_says_the_account_was_removed(
     assert seen.returncode == 1
     assert "The account alice@example.com was removed from this kAuth app." in seen.stderr
     assert not KAuthDevice.objects.filter(user=alice).exists()
+
+
+def test_moving_kauth_to_a_new_phone_keeps_it_the_preferred_method(
+    page: Page, alice: User, tmp_path: Path
+) -> None:
+    """Issue 13, defect 6: after the move, the authenticator app had silently become preferred."""
+    old_phone, new_phone = tmp_path / "old-phone.json", tmp_path / "new-phone.json"
+    with_kauth_through_the_device(alice, old_phone)
+    add_authenticator(alice, name="Backup app")  # a second method that could take over
+    services.do_set_preferred_method(alice, KAuthDevice.objects.get(user=alice), actor=alice)
+    sign_in(page, alice)
+    assert run_device(old_phone, "approve", str(number_on_the_page(page))) == "approved"
+    page.wait_for_url(f"**{DASHBOARD}", timeout=POLL_TIMEOUT_MS)
+
+    page.goto("/security/two-factor/")
+    page.get_by_role("link", name="Move to a new phone Pixel").click()
+    confirm_password_if_asked(page)
+    page.get_by_role("button", name="Send the request to the old phone").click()
+    number = page.locator(".match-number").inner_text()
+    assert run_device(old_phone, "approve", number) == "approved"
+    page.get_by_role("button", name="I approved it: connect the new phone").click()
+    run_device(new_phone, "enroll", page.locator("#kauth-link").input_value())
+    page.get_by_label(label("Code")).fill(run_device(new_phone, "code"))
+    page.get_by_role("button", name="Turn on").click()
+
+    page.goto("/security/two-factor/")
+    kauth_row = page.get_by_role("row").filter(has_text="kAuth app")
+    expect(kauth_row).to_have_count(1)
+    expect(kauth_row).to_contain_text("Preferred")
+    expect(page.get_by_role("row").filter(has_text="Backup app")).not_to_contain_text("Preferred")
