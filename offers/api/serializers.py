@@ -1,7 +1,9 @@
 """What the partner API says of an offer request. The contact details are there only while the
 request is valid; afterwards `contact`, `title` and `description` are null (the customer's text
 may hold contact details too: issue 12, finding 14) and `valid` is false, so a program keeps no
-more than a person sees on the "no longer valid" page."""
+more than a person sees on the "no longer valid" page. The exception is the partner whose
+proposal the customer chose (`chosen: true`): it keeps the text and the contact details, as on its
+page, since the two now work together."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
     title = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
+    chosen = serializers.SerializerMethodField()
 
     class Meta:
         model = OfferRequest
@@ -42,6 +45,7 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
             "valid_until",
             "valid",
             "proposal_sent",
+            "chosen",
             "description",
             "contact",
         ]
@@ -50,20 +54,31 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
     def get_valid(self, offer: OfferRequest) -> bool:
         return offer.is_valid()
 
+    def _shown(self, offer: OfferRequest) -> bool:
+        """The text and contact details: while the request is valid, and for good for the partner
+        whose proposal the customer chose (they work together now: issue 13, defect 1)."""
+        return offer.is_valid() or self.get_chosen(offer)
+
+    def get_chosen(self, offer: OfferRequest) -> bool:
+        """The customer chose this partner's proposal (the partner is the view's, in the
+        serializer's context)."""
+        partner = self.context.get("partner")
+        return partner is not None and offer.chose(partner)
+
     def get_proposal_sent(self, offer: OfferRequest) -> bool:
         return bool(getattr(offer, "proposed", False))
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_title(self, offer: OfferRequest) -> str | None:
-        return offer.title if offer.is_valid() else None
+        return offer.title if self._shown(offer) else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_description(self, offer: OfferRequest) -> str | None:
-        return offer.description if offer.is_valid() else None
+        return offer.description if self._shown(offer) else None
 
     @extend_schema_field(ContactSerializer(allow_null=True))
     def get_contact(self, offer: OfferRequest) -> dict[str, Any] | None:
-        if not offer.contact_visible_to_partners:
+        if not self._shown(offer):
             return None
         return dict(ContactSerializer(offer).data)
 

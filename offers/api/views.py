@@ -3,7 +3,8 @@
 - `GET /api/v1/offers/?category=&region=&language=&budget=&ordering=newest|deadline` — the valid
   requests matching the partner's subscriptions (`offers.matching.requests_for`), paginated;
 - `GET /api/v1/offers/<id>/` — one request: with its contact details while valid; afterwards
-  `valid: false` and no contact details (a request the partner never matched is a 404).
+  `valid: false` and no contact details (a request the partner never matched is a 404), except
+  for the partner whose proposal the customer chose (`chosen: true`), which keeps them.
 
 Token scope "offers" (read-only), enforced by `tokens.permissions.TokenScopePermission`; the
 organization comes from the token, admitted by the access layer (its policies; externals get 403
@@ -68,8 +69,15 @@ class PartnerOfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
             raise NotAPartner
         return partner
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The partner decides `chosen` (and so whether a closed request's contacts show).
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["partner"] = self.partner
+        return context
+
     def _with_proposed(self, requests: QuerySet[OfferRequest]) -> QuerySet[OfferRequest]:
-        return requests.annotate(
+        return requests.select_related("chosen_proposal").annotate(
             proposed=Exists(Proposal.objects.filter(request=OuterRef("pk"), partner=self.partner))
         )
 

@@ -124,6 +124,7 @@ def test_list_shows_the_valid_matching_requests_with_contacts(
         "valid_until": shown.valid_until.isoformat(),
         "valid": True,
         "proposal_sent": False,
+        "chosen": False,
         "description": shown.description,
         "contact": {
             "name": "Alice Rossi",
@@ -184,6 +185,33 @@ def test_detail_after_the_request_ended_has_no_contacts(
     for value in CONTACT.values():
         assert value not in raw
     assert offer.pk not in [o["id"] for o in api.get(OFFERS).json()["results"]]
+
+
+def test_the_chosen_partner_keeps_the_contacts_in_the_api(
+    api: Client,
+    carol: User,
+    dave: User,
+    alice: User,
+    partner: PartnerProfile,
+    offer: OfferRequest,
+) -> None:
+    """Issue 13, defect 1: on choosing, the partner's page shows the customer's contacts and says
+    its proposal was chosen; the API says the same. Another partner who proposed sees nothing."""
+    from offers import services
+    from organizations.models import Organization as Org
+
+    other = make_partner(Org.objects.get(slug="keller"))
+    do_send_proposal(other, offer, {"message": "Me too"}, actor=dave)
+    chosen = do_send_proposal(partner, offer, {"message": "Hi"}, actor=carol)
+    services.do_choose_proposal(chosen, actor=alice)
+
+    body = api.get(f"{OFFERS}{offer.pk}/").json()
+    assert (body["valid"], body["chosen"]) == (False, True)
+    assert body["contact"]["email"] == CONTACT["contact_email"]
+    assert body["title"] == offer.title
+
+    theirs = _client(dave, other.organization).get(f"{OFFERS}{offer.pk}/").json()
+    assert (theirs["chosen"], theirs["contact"], theirs["title"]) == (False, None, None)
 
 
 def test_detail_of_a_request_that_does_not_match_is_a_404(
