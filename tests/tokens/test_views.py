@@ -147,6 +147,22 @@ def test_list_hides_revoked_tokens(as_alice: Client, alice: User, acme: Organiza
     assert "Old script" not in text(as_alice.get(LIST))
 
 
+def test_list_says_when_a_warned_token_will_be_deactivated(
+    as_alice: Client, alice: User, acme: Organization
+) -> None:
+    """The warning email of the one-year rule, on the page too: which token, and when."""
+    quiet = make_token(alice, acme, name="Quiet script")
+    make_token(alice, acme, name="Busy script")
+    since = timezone.now() - timedelta(days=340)
+    ApiToken.objects.filter(pk=quiet.pk).update(active_since=since, warned_at=timezone.now())
+
+    page = text(as_alice.get(LIST))
+
+    deadline = (since + timedelta(days=365)).astimezone(timezone.get_current_timezone())
+    assert page.count("Unused for 11 months") == 1
+    assert f"deactivated on {deadline.day} {deadline:%B} {deadline.year}" in page
+
+
 def test_list_offers_regenerate_only_for_deactivated_or_expired_tokens(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
