@@ -204,6 +204,9 @@ def test_an_invitee_without_an_account_signs_up_from_the_invitation_and_joins_on
 
     frank = new_context().new_page()
     frank.goto(link)
+    # Both "Create an account" links, the page's and the top bar's, keep the invitation.
+    for create in frank.get_by_role("link", name="Create an account").all():
+        assert "next=/accounts/invitations/" in (create.get_attribute("href") or "")
     frank.get_by_role("main").get_by_role("link", name="Create an account").click()
     expect(frank.get_by_label(label("Email address"))).to_have_value("frank@example.com")
     expect(frank.get_by_label(label("Organization name"))).to_have_count(0)
