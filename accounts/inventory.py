@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts import services
 from accounts.models import Session, User
@@ -70,6 +70,9 @@ class InventoryCategory(ABC):
     label: ClassVar[Promise]  # "Application passwords"
     description: ClassVar[Promise]  # one sentence: what they are, why they matter here
     empty_text: ClassVar[Promise]  # "You have no application password."
+    # The review's badge when there are none: "None" agrees with the noun in Italian, French and
+    # Spanish ("Nessuna" password, "Nessun" token), so each category names its own context.
+    none_label: ClassVar[Promise] = pgettext_lazy("none of these", "None")
     manage_url_name: ClassVar[str]  # the owning app's page for them
     # The security review lists the category with its unused items flagged.
     in_review: ClassVar[bool] = False

@@ -15,6 +15,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 SESSION_STARTED = "_portal_started"
+# The language of the person who proved the password and is still at the second step: from then
+# on the pages speak their language, not the browser's (security.second_step forgets it).
+SIGN_IN_LANGUAGE = "_portal_sign_in_language"
 SESSION_SEEN = "_portal_seen"
 # Refresh "last seen" at most this often, so a page view is not a session write every time.
 SEEN_RESOLUTION = 60
@@ -70,15 +73,31 @@ class SessionLimitsMiddleware:
         return None
 
 
+def speak_their_language(request: HttpRequest, user: Any) -> None:
+    """The password identified `user`: the rest of this request (its messages, an SMS code) and
+    the second step's pages are in their language. Before this, pages follow the browser's
+    Accept-Language (or the language chosen in the menu): nobody is known yet."""
+    _activate(request, user.language)
+    request.session[SIGN_IN_LANGUAGE] = user.language
+
+
+def _activate(request: HttpRequest, language: str) -> None:
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 class UserLanguageMiddleware:
-    """A signed-in person sees pages in the language of their profile."""
+    """A signed-in person sees pages in the language of their profile; so does one who is at the
+    second step of signing in (`speak_their_language`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        if user.is_authenticated:
+            _activate(request, user.language)
+        else:
+            _activate(request, str(request.session.get(SIGN_IN_LANGUAGE, "")))
         return self.get_response(request)

@@ -134,15 +134,16 @@ class Session(AbstractBaseSession):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="sessions",
     )
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_activity = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(verbose_name=_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=300, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    last_activity = models.DateTimeField(verbose_name=_("last activity"), default=timezone.now)
 
     class Meta(AbstractBaseSession.Meta):  # type: ignore[name-defined]
         verbose_name = _("session")
@@ -177,14 +178,19 @@ class KnownBrowser(models.Model):
     Not in the admin: nothing here means anything to a person."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_browsers"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="known_browsers",
     )
-    token_digest = models.CharField(max_length=64)
-    password_fingerprint = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
+    token_digest = models.CharField(verbose_name=_("token digest"), max_length=64)
+    password_fingerprint = models.CharField(verbose_name=_("password fingerprint"), max_length=64)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"), db_index=True)
 
     class Meta:
+        verbose_name = _("known browser")
+        verbose_name_plural = _("known browsers")
         constraints = [
             models.UniqueConstraint(
                 fields=["token_digest", "user"], name="known_browser_once_per_account"

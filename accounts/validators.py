@@ -1,10 +1,12 @@
-"""Password rules beyond Django's: a generous upper bound and words of our own domain."""
+"""Password rules beyond Django's: a generous upper bound and words of our own domain, and Django's
+minimum length with its messages in our catalogues (Django's Italian catalogue lacks them)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -48,6 +50,23 @@ DOMAIN_WORDS = frozenset(
 )
 
 
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's rule, with the error and the help text translated by our own catalogues: Django's
+    Italian catalogue has no translation for them, so Italian pages showed them in English."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(min)d character.",
+            "This password is too short. It must contain at least %(min)d characters.",
+            self.min_length,
+        ) % {"min": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "At least %(min)d character.", "At least %(min)d characters.", self.min_length
+        ) % {"min": self.min_length}
+
+
 class MaximumLengthValidator:
     """Accept long passphrases but refuse absurd input that would only cost hashing time."""
 
@@ -67,7 +86,9 @@ class MaximumLengthValidator:
             )
 
     def get_help_text(self) -> str:
-        return _("At most %(max)d characters.") % {"max": self.max_length}
+        return ngettext(
+            "At most %(max)d character.", "At most %(max)d characters.", self.max_length
+        ) % {"max": self.max_length}
 
 
 class DomainWordsValidator:

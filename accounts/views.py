@@ -33,6 +33,7 @@ from accounts.forms import (
     SetPasswordForm,
 )
 from accounts.login import attempt_login, remember_browser
+from accounts.middleware import speak_their_language
 from accounts.models import Session, User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
@@ -67,6 +68,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif result.user is None:
             form.add_error(None, _("The email address or the password is not right."))
         else:
+            speak_their_language(request, result.user)
             # People with two-factor authentication are not signed in yet: the second step
             # (settings.LOGIN_SECOND_STEP, in the security app) takes over.
             if settings.LOGIN_SECOND_STEP:

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import floatformat
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -159,7 +160,10 @@ class BillingAccountAdmin(PortalModelAdmin):
             self.message_user(
                 request,
                 _("CHF %(amount)s added to the balance of %(organization)s.")
-                % {"amount": data["amount"], "organization": account.organization},
+                % {
+                    "amount": floatformat(data["amount"], "2g"),
+                    "organization": account.organization,
+                },
             )
             return redirect("admin:billing_billingaccount_change", account.pk)
         context = {

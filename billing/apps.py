@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 # What support staff may do with billing in the admin: read everything, add credit or record a
 # payment (a balance entry, through the credit form); never edit a balance or an invoice.
@@ -21,6 +22,7 @@ SUPPORT_PERMISSIONS = [
 
 class BillingConfig(AppConfig):
     name = "billing"
+    verbose_name = _("Billing")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from billing.models import BillingAccount, Contact, ProductKind
@@ -36,7 +37,11 @@ class ProductFilterForm(forms.Form):
     auto_renew = forms.ChoiceField(
         label=_("Automatic renewal"),
         required=False,
-        choices=[("", _("On or off")), ("on", _("On")), ("off", _("Off"))],
+        choices=[
+            ("", _("On or off")),
+            ("on", pgettext_lazy("automatic renewal", "On")),
+            ("off", pgettext_lazy("automatic renewal", "Off")),
+        ],
     )
 
     def filters(self) -> dict[str, str]:
@@ -50,7 +55,7 @@ class AutoRenewForm(forms.Form):
         label=_("Automatic renewal"),
         choices=[
             ("on", _("On: renew on the expiry date, debited from the balance")),
-            ("off", _("Off")),
+            ("off", pgettext_lazy("automatic renewal", "Off")),
         ],
         coerce=lambda value: value == "on",
         widget=forms.RadioSelect,

@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.managers import ContactQuerySet, InvoiceQuerySet, ProductQuerySet
 from organizations.models import Organization
@@ -53,7 +54,10 @@ class Contact(models.Model):
         COMPANY = "company", _("Company")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="contacts"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("name"), max_length=150)
@@ -95,7 +99,10 @@ class BillingAccount(models.Model):
     `billing.services`, under a row lock."""
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="billing_account"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="billing_account",
     )
     name = models.CharField(_("billing name"), max_length=150, blank=True)
     email = models.EmailField(_("billing email"), blank=True)
@@ -199,13 +206,16 @@ class Product(models.Model):
 
 class Invoice(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        PAID = "paid", _("Paid")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("invoice status", "Open")
+        PAID = "paid", pgettext_lazy("invoice status", "Paid")
+        CANCELLED = "cancelled", pgettext_lazy("invoice status", "Cancelled")
 
     # The payer: invoices belong to whoever pays.
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="invoices"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
     )
     number = models.CharField(_("number"), max_length=20, unique=True)
     issued_on = models.DateField(_("issued on"), default=timezone.localdate)
@@ -227,9 +237,16 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+    )
     product = models.ForeignKey(
-        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     description = models.CharField(_("description"), max_length=300)
     period_start = models.DateField(_("from"), null=True, blank=True)
@@ -254,15 +271,27 @@ class BalanceEntry(models.Model):
         PAYMENT = "payment", _("Payment received")
         RENEWAL = "renewal", _("Renewal")
 
-    account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="entries")
+    account = models.ForeignKey(
+        BillingAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="entries"
+    )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     invoice = models.ForeignKey(
-        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Invoice,
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 
@@ -279,13 +308,19 @@ class Renewal(models.Model):
     """A product renewed from one expiry date to the next. Unique per product and former expiry:
     the database itself refuses a second renewal of the same period, whatever runs twice."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="renewals")
-    previous_expiry = models.DateField()
-    new_expiry = models.DateField()
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="renewals"
+    )
+    previous_expiry = models.DateField(verbose_name=_("previous expiry"))
+    new_expiry = models.DateField(verbose_name=_("new expiry"))
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -302,7 +337,10 @@ class NotificationPreference(models.Model):
     without a row get the defaults below."""
 
     membership = models.OneToOneField(
-        "organizations.Membership", on_delete=models.CASCADE, related_name="billing_preference"
+        "organizations.Membership",
+        verbose_name=_("membership"),
+        on_delete=models.CASCADE,
+        related_name="billing_preference",
     )
     # Block 1: reminders before the renewal date of products without automatic renewal.
     renewal_reminders = models.BooleanField(
@@ -317,7 +355,7 @@ class NotificationPreference(models.Model):
         _("Confirmation of the renewal and of the automatic debit"), default=True
     )
     invoice_issued = models.BooleanField(_("Notification when an invoice is issued"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("billing notification preference")
@@ -338,24 +376,38 @@ class Reminder(models.Model):
         AUTO_RENEW = "auto_renew", _("Automatic renewal")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        DROPPED = "dropped", _("Dropped")
+        PENDING = "pending", pgettext_lazy("reminder status", "Pending")
+        SENT = "sent", pgettext_lazy("reminder status", "Sent")
+        DROPPED = "dropped", pgettext_lazy("reminder status", "Dropped")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="reminders"
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    lead_days = models.PositiveSmallIntegerField()
-    expires_on = models.DateField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    lead_days = models.PositiveSmallIntegerField(verbose_name=_("lead days"))
+    expires_on = models.DateField(verbose_name=_("expires on"))
+    state = models.CharField(
+        verbose_name=_("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     notification = models.ForeignKey(
-        "portal.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "portal.Notification",
+        verbose_name=_("notification"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "recipient", "kind", "lead_days", "expires_on"],

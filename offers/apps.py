@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 # What support staff may do with offer requests in the admin: read them, their proposals and
 # reports, and moderate (hide, close, resolve reports: changes through the admin actions).
@@ -19,6 +20,7 @@ SUPPORT_PERMISSIONS = [
 
 class OffersConfig(AppConfig):
     name = "offers"
+    verbose_name = _("Offers")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from offers import services
 from offers.categories import (
@@ -89,9 +89,12 @@ class OfferRequestForm(forms.ModelForm):
         self._choices("region", [("", _("Anywhere")), *REGIONS])
         self._choices("language", LANGUAGES)
         validity = self.fields["validity_days"]
-        validity.help_text = gettext(
+        validity.help_text = ngettext(
+            "From 1 to %(max)d day. Afterwards partners no longer see the request and we tell "
+            "you by email.",
             "From 1 to %(max)d days. Afterwards partners no longer see the request and we tell "
-            "you by email."
+            "you by email.",
+            MAX_VALIDITY_DAYS,
         ) % {"max": MAX_VALIDITY_DAYS}
         wrong_validity = services.validity_message()
         for code in ("required", "invalid", "min_value", "max_value"):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from offers.categories import BUDGETS, CATEGORIES, LANGUAGES, REGIONS
 from offers.managers import OfferRequestQuerySet, ProposalQuerySet
@@ -31,7 +32,10 @@ class PartnerSubscription(models.Model):
     regions and languages: `PartnerProfile.regions` / `.languages`)."""
 
     partner = models.ForeignKey(
-        PartnerProfile, on_delete=models.CASCADE, related_name="subscriptions"
+        PartnerProfile,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
     )
     category = models.CharField(_("category"), max_length=20, choices=CATEGORIES)
 
@@ -50,16 +54,23 @@ class PartnerSubscription(models.Model):
 
 class OfferRequest(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
-        CANCELLED = "cancelled", _("Cancelled")
-        EXPIRED = "expired", _("Expired")
+        OPEN = "open", pgettext_lazy("offer request status", "Open")
+        CLOSED = "closed", pgettext_lazy("offer request status", "Closed")
+        CANCELLED = "cancelled", pgettext_lazy("offer request status", "Cancelled")
+        EXPIRED = "expired", pgettext_lazy("offer request status", "Expired")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="offer_requests"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="offer_requests",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=5000)
@@ -80,11 +91,18 @@ class OfferRequest(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     chosen_proposal = models.ForeignKey(
-        "Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Proposal",
+        verbose_name=_("chosen proposal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Part of the signed cancellation link: the link names this request and this nonce, so a
     # link made for another request, or forged without the server's key, cancels nothing.
-    cancel_nonce = models.CharField(max_length=32, default=_cancel_nonce, editable=False)
+    cancel_nonce = models.CharField(
+        verbose_name=_("cancel nonce"), max_length=32, default=_cancel_nonce, editable=False
+    )
 
     objects: ClassVar[OfferRequestQuerySet] = OfferRequestQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -124,10 +142,21 @@ class OfferRequest(models.Model):
 
 
 class Proposal(models.Model):
-    request = models.ForeignKey(OfferRequest, on_delete=models.CASCADE, related_name="proposals")
-    partner = models.ForeignKey(PartnerProfile, on_delete=models.CASCADE, related_name="proposals")
+    request = models.ForeignKey(
+        OfferRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    partner = models.ForeignKey(
+        PartnerProfile,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="proposals",
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     message = models.TextField(_("message"), max_length=5000)
     price_estimate = models.DecimalField(
@@ -153,10 +182,18 @@ class Proposal(models.Model):
 class Report(models.Model):
     """A partner tells staff that a request is spam, abusive or not a real request."""
 
-    request = models.ForeignKey(OfferRequest, on_delete=models.CASCADE, related_name="reports")
-    partner = models.ForeignKey(PartnerProfile, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        OfferRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reports"
+    )
+    partner = models.ForeignKey(
+        PartnerProfile, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
+    )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(_("reported"), default=timezone.now)

@@ -177,7 +177,11 @@ def _rate_limit(actor: User) -> None:
 
 
 def validity_message() -> str:
-    return _("Choose a validity from 1 to %(max)d days.") % {"max": MAX_VALIDITY_DAYS}
+    return ngettext(
+        "Choose a validity from 1 to %(max)d day.",
+        "Choose a validity from 1 to %(max)d days.",
+        MAX_VALIDITY_DAYS,
+    ) % {"max": MAX_VALIDITY_DAYS}
 
 
 def validity_error(days: Any) -> str | None:
@@ -208,9 +212,11 @@ def _checked(data: dict[str, Any], today: date) -> tuple[int, dict[str, Any]]:
     if message := deadline_error(fields.get("deadline"), today):
         errors["deadline"] = message
     if len(str(fields.get("description", ""))) > DESCRIPTION_MAX_LENGTH:
-        errors["description"] = _("Keep the description under %(n)d characters.") % {
-            "n": DESCRIPTION_MAX_LENGTH
-        }
+        errors["description"] = ngettext(
+            "Keep the description under %(n)d character.",
+            "Keep the description under %(n)d characters.",
+            DESCRIPTION_MAX_LENGTH,
+        ) % {"n": DESCRIPTION_MAX_LENGTH}
     if errors:
         raise ValidationError(errors)
     return days, fields

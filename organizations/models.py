@@ -55,10 +55,16 @@ class Membership(models.Model):
     """A user's place in an organization. Capabilities are properties: views never compare roles."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     billing_rights = models.BooleanField(
@@ -159,18 +165,25 @@ class Invitation(models.Model):
     """An invitation to join, sent by email. The link is signed, expires and is single-use."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="invitations"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
     )
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     billing_rights = models.BooleanField(_("can manage accounting"), default=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    accepted_at = models.DateTimeField(verbose_name=_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     objects: ClassVar[InvitationQuerySet] = InvitationQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -203,7 +216,10 @@ class PartnerProfile(models.Model):
     `offers` (the app that owns offer requests)."""
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="partner_profile"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="partner_profile",
     )
     public_name = models.CharField(_("public name"), max_length=150)
     description = models.TextField(_("description"), blank=True)

@@ -389,6 +389,9 @@ def do_invite_member(
             "member_invited",
             to_user=existing,
             to=email,
+            # An address without an account has no language of its own: the invitation goes out
+            # in the inviter's, who most likely shares one with the person they invite.
+            language=None if existing else actor.language,
             key=f"member-invited:{invitation.pk}",
             one_time_link=True,
             context={

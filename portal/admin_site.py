@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from security.methods import has_two_factor, users_with_two_factor
@@ -31,8 +32,8 @@ def second_factor_at_sign_in(request: HttpRequest) -> bool:
 
 
 class PortalAdminSite(admin.AdminSite):
-    site_header = "Portal support"
-    site_title = "Portal support"
+    site_header = _("Portal support")
+    site_title = _("Portal support")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user: Any = request.user

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.audit_actions import action_label
 
@@ -87,16 +88,17 @@ class Notification(models.Model):
         PUSH = "push", _("Device push")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("message status", "Pending")
+        SENDING = "sending", pgettext_lazy("message status", "Sending")
+        SENT = "sent", pgettext_lazy("message status", "Sent")
+        FAILED = "failed", pgettext_lazy("message status", "Failed")
 
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -109,14 +111,16 @@ class Notification(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     # The text carries a one-time link (password reset, email verification, invitation, request
     # cancellation): once delivered, the text is emptied so the table keeps no usable link.
-    holds_one_time_link = models.BooleanField(default=False)
+    holds_one_time_link = models.BooleanField(
+        verbose_name=_("holds a one-time link"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(verbose_name=_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

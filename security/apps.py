@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 # What the support group gets from this app: review identity documents, and look up who has
 # which 2FA method.
@@ -17,10 +18,18 @@ REVIEWER_PERMISSIONS = [
 
 class SecurityConfig(AppConfig):
     name = "security"
+    verbose_name = _("Security")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         post_migrate.connect(add_reviewer_permissions, sender=self)
+        from django_otp.models import Device
+
+        from security.otp_labels import translate_fields
+
+        for model in self.get_models():
+            if issubclass(model, Device):
+                translate_fields(model)
         # Registers the HTTP Basic scheme with drf-spectacular (an import is all it takes).
         from security import schema  # noqa: F401
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.inventory import (
@@ -40,6 +40,7 @@ class ApplicationPasswords(CredentialInventory):
         "or no longer use; the apps you keep need a new one."
     )
     empty_text = _("You have no application password.")
+    none_label = pgettext_lazy("application passwords", "None")
     manage_url_name = "security:app-passwords"
     in_review = True
 

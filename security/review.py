@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 
 from accounts.compromised import stepper, wizard_state
@@ -63,7 +63,9 @@ def security_checks(user: User, request: HttpRequest) -> list[Check]:
         unused = [item.name for item in items if item.is_unused(now)]
         action = (_("Review"), reverse(inv.manage_url_name))
         if not items:
-            checks.append(Check(inv.key, str(inv.label), "ok", _("None"), str(inv.empty_text)))
+            checks.append(
+                Check(inv.key, str(inv.label), "ok", str(inv.none_label), str(inv.empty_text))
+            )
         elif unused:
             checks.append(
                 Check(
@@ -71,11 +73,14 @@ def security_checks(user: User, request: HttpRequest) -> list[Check]:
                     str(inv.label),
                     "warn",
                     ngettext("%(n)d unused", "%(n)d unused", len(unused)) % {"n": len(unused)},
-                    _(
-                        "%(what)s. Not used for %(days)d days, so probably no longer needed: "
-                        "revoke them."
+                    ngettext(
+                        "%(what)s. %(n)d of them was not used for %(days)s, so it is probably no "
+                        "longer needed: revoke it.",
+                        "%(what)s. %(n)d of them were not used for %(days)s, so they are probably "
+                        "no longer needed: revoke them.",
+                        len(unused),
                     )
-                    % {"what": inv.count_text(len(items)), "days": UNUSED_AFTER.days},
+                    % {"what": inv.count_text(len(items)), "n": len(unused), "days": _days()},
                     *action,
                     flagged=unused,
                 )
@@ -87,12 +92,18 @@ def security_checks(user: User, request: HttpRequest) -> list[Check]:
                     str(inv.label),
                     "ok",
                     _("In use"),
-                    _("%(what)s; none has gone unused for %(days)d days.")
-                    % {"what": inv.count_text(len(items)), "days": UNUSED_AFTER.days},
+                    _("%(what)s; each was used in the last %(days)s.")
+                    % {"what": inv.count_text(len(items)), "days": _days()},
                     *action,
                 )
             )
     return checks
+
+
+def _days() -> str:
+    """ "90 days": how long an unused credential is left alone before the review flags it."""
+    days = UNUSED_AFTER.days
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
 def _two_factor(user: User) -> Check:
@@ -103,7 +114,7 @@ def _two_factor(user: User) -> Check:
             "two-factor",
             _("Two-factor authentication"),
             "ok",
-            _("On"),
+            pgettext("two-factor authentication", "On"),
             ngettext("On, with %(n)d method.", "On, with %(n)d methods.", count) % {"n": count},
             _("Manage your methods"),
             manage,
@@ -112,7 +123,7 @@ def _two_factor(user: User) -> Check:
         "two-factor",
         _("Two-factor authentication"),
         "danger",
-        _("Off"),
+        pgettext("two-factor authentication", "Off"),
         _("With it, a stolen password is not enough to enter your account."),
         _("Turn it on"),
         manage,
@@ -183,7 +194,7 @@ def _phone(user: User) -> Check:
         "phone",
         _("Phone number"),
         "warn",
-        _("None"),
+        pgettext("phone number", "None"),
         _("A verified mobile number can receive sign-in codes by SMS."),
         _("Add a phone number"),
         add,

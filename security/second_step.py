@@ -27,6 +27,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from accounts.login import is_known_browser, remember_browser
+from accounts.middleware import SIGN_IN_LANGUAGE
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
@@ -198,9 +199,11 @@ def _tell_the_owner(user: User, verdict: ratelimit.Verdict) -> None:
 
 
 def end_attempt(request: HttpRequest) -> None:
-    """Forget the sign-in attempt: the person starts again from the password."""
+    """Forget the sign-in attempt: the person starts again from the password (and the pages
+    follow the browser's language again)."""
     request.session.pop(PENDING_KEY, None)
     request.session.pop(KAUTH_ATTEMPT_KEY, None)
+    request.session.pop(SIGN_IN_LANGUAGE, None)
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -233,6 +236,7 @@ def complete(request: HttpRequest, user: User, device: Device) -> HttpResponse:
     next_url = pending_next(request)
     request.session.pop(PENDING_KEY, None)
     request.session.pop(KAUTH_ATTEMPT_KEY, None)
+    request.session.pop(SIGN_IN_LANGUAGE, None)  # signed in: the profile's language from now on
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     # The admin admits staff only with this mark: a method that existed before the session.

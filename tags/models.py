@@ -28,14 +28,18 @@ def clean_name(name: str) -> str:
 
 
 class Tag(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="tags"
+    )
     name = models.CharField(_("name"), max_length=MAX_NAME_LENGTH)
     # `name_key(name)`, kept so the database itself refuses a second "client a".
-    key = models.CharField(max_length=MAX_NAME_LENGTH, editable=False)
+    key = models.CharField(verbose_name=_("key"), max_length=MAX_NAME_LENGTH, editable=False)
     slug = models.SlugField(_("slug"), max_length=40)
     colour = models.CharField(_("colour"), max_length=7, default=colours.DEFAULT_COLOUR)
-    products = models.ManyToManyField("billing.Product", related_name="tags", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    products = models.ManyToManyField(
+        "billing.Product", verbose_name=_("products"), related_name="tags", blank=True
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     objects: ClassVar[TagQuerySet] = TagQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.models import Product
 from organizations import access
@@ -32,7 +33,14 @@ def _checked_name(membership: Membership, name: str, *, exclude: Tag | None = No
         raise ValidationError({"name": _("Enter a name for the tag.")})
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationError(
-            {"name": _("A tag name has at most %(n)d characters.") % {"n": MAX_NAME_LENGTH}}
+            {
+                "name": ngettext(
+                    "A tag name has at most %(n)d character.",
+                    "A tag name has at most %(n)d characters.",
+                    MAX_NAME_LENGTH,
+                )
+                % {"n": MAX_NAME_LENGTH}
+            }
         )
     same = Tag.objects.for_member(membership).filter(key=name_key(name))
     if exclude is not None:

@@ -1,14 +1,16 @@
-"""Italian is complete: every source string of the project has an Italian translation, none fuzzy,
-and the compiled catalogue that Django loads matches the .po file.
+"""Every offered language is complete: every source string of the project has a translation in
+each language of `LANGUAGES`, none fuzzy, with the same placeholders as its source, and the compiled
+catalogue that Django loads matches the .po file.
 
 The project's strings are extracted afresh (Django's makemessages, run on a copy of the sources
 in a temporary folder), so a string added to a template or a view without a translation fails
-here, not in front of an Italian customer.
+here, not in front of a customer. A language added to `LANGUAGES` without a catalogue fails too.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +22,6 @@ from django.conf import settings
 from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
-PO = ROOT / "locale" / "it" / "LC_MESSAGES" / "django.po"
 SOURCE_DIRS = [
     "portal",
     "accounts",
@@ -32,14 +33,24 @@ SOURCE_DIRS = [
     "offers",
     "templates",
 ]
-COMPLETE_LANGUAGES = ["it"]
+# English is the source language: its text is the msgid itself.
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+# Python's %-placeholders (named or not) and str.format's {name}.
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]|\{[a-z_0-9]*\}")
 
 
-def _extract(tmp_path: Path) -> polib.POFile:
+def _po(language: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> polib.POFile:
+    """The strings of the sources as they are now (one extraction for every language)."""
     if shutil.which("xgettext") is None:
         if os.environ.get("CI"):
             pytest.fail("xgettext (Debian's gettext) is needed to extract the strings.")
         pytest.skip("xgettext (Debian's gettext) is not installed.")
+    tmp_path = tmp_path_factory.mktemp("sources")
     for name in SOURCE_DIRS:
         shutil.copytree(
             ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("migrations", "__pycache__")
@@ -66,32 +77,70 @@ def _extract(tmp_path: Path) -> polib.POFile:
     return polib.pofile(str(tmp_path / "locale" / "it" / "LC_MESSAGES" / "django.po"))
 
 
-@pytest.mark.parametrize("language", COMPLETE_LANGUAGES)
+def test_every_language_but_english_is_translated() -> None:
+    assert set(TRANSLATED) == {"it", "fr", "de", "es"}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_committed_catalogue_has_no_untranslated_or_fuzzy_entries(language: str) -> None:
-    po = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+    po = _po(language)
     missing = [e.msgid for e in po if not e.obsolete and not e.translated()]
     fuzzy = [e.msgid for e in po if "fuzzy" in e.flags and not e.obsolete]
     assert not missing, f"untranslated in {language}: {missing[:20]}"
     assert not fuzzy, f"fuzzy in {language}: {fuzzy[:20]}"
 
 
-def test_every_source_string_is_in_the_italian_catalogue(tmp_path: Path) -> None:
-    extracted = _extract(tmp_path)
-    committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO)) if e.translated()}
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_source_string_is_in_the_catalogue(language: str, extracted: polib.POFile) -> None:
+    committed = {(e.msgctxt, e.msgid) for e in _po(language) if e.translated()}
     absent = [e.msgid for e in extracted if (e.msgctxt, e.msgid) not in committed]
     assert not absent, (
-        "strings without an Italian translation (run `uv run python manage.py makemessages -l it`, "
-        f"translate, then compilemessages): {absent[:20]}"
+        f"strings without a translation in {language} (run `uv run python manage.py "
+        f"makemessages -l {language}`, translate, then compilemessages): {absent[:20]}"
     )
 
 
-def test_compiled_catalogue_matches_the_po_file() -> None:
-    po = polib.pofile(str(PO))
-    with translation.override("it"):
-        for entry in po.translated_entries():
-            if entry.msgid_plural or entry.msgctxt:
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_the_placeholders_of_their_source(language: str) -> None:
+    """A translation that drops `%(name)s` loses the value; one that adds or misspells a
+    placeholder raises KeyError on the page that shows it."""
+    wrong = []
+    for entry in _po(language).translated_entries():
+        if entry.msgid_plural:
+            # The singular form may spell out "one" instead of the count; every form may use no
+            # other placeholder than the plural source has, and the other forms use all of them.
+            wanted = set(PLACEHOLDER.findall(entry.msgid_plural)) | set(
+                PLACEHOLDER.findall(entry.msgid)
+            )
+            for index, form in sorted(entry.msgstr_plural.items()):
+                found = set(PLACEHOLDER.findall(form))
+                if not found <= wanted or (
+                    index > 0 and found != set(PLACEHOLDER.findall(entry.msgid_plural))
+                ):
+                    wrong.append((entry.msgid, index, form))
+        elif sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr)):
+            wrong.append((entry.msgid, entry.msgstr))
+    assert not wrong, f"placeholders differ from the source in {language}: {wrong[:10]}"
+
+
+def test_the_placeholder_check_sees_a_dropped_placeholder() -> None:
+    """The check above compares what it finds: a dropped or renamed name is found."""
+    assert PLACEHOLDER.findall("Join %(org)s as {role}, %d left") == ["%(org)s", "{role}", "%d"]
+    assert PLACEHOLDER.findall("Unisciti ad Acme") == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
+    with translation.override(language):
+        for entry in _po(language).translated_entries():
+            if entry.msgid_plural:
                 continue
-            assert translation.gettext(entry.msgid) == entry.msgstr, (
-                f"locale/it/LC_MESSAGES/django.mo is older than the .po for {entry.msgid!r}: "
-                "run `uv run python manage.py compilemessages`"
+            found = (
+                translation.pgettext(entry.msgctxt, entry.msgid)
+                if entry.msgctxt
+                else translation.gettext(entry.msgid)
+            )
+            assert found == entry.msgstr, (
+                f"locale/{language}/LC_MESSAGES/django.mo is older than the .po for "
+                f"{entry.msgid!r}: run `uv run python manage.py compilemessages`"
             )

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.inventory import CredentialInventory, InventoryItem, parse_int_ids
 from accounts.models import User
@@ -33,6 +33,7 @@ class ApiTokens(CredentialInventory):
         "program you keep needs a new token."
     )
     empty_text = _("You have no API token that works.")
+    none_label = pgettext_lazy("API tokens", "None")
     manage_url_name = "tokens:list"
     in_review = True
 

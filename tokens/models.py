@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tokens.managers import MailingListQuerySet, SubscriberQuerySet
 from tokens.scopes import SCOPES, choices
@@ -24,30 +25,42 @@ UNUSED_LIMIT = timedelta(days=365)
 
 class ApiToken(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        EXPIRED = "expired", _("Expired")
-        DEACTIVATED = "deactivated", _("Deactivated")
-        REVOKED = "revoked", _("Revoked")
+        ACTIVE = "active", pgettext_lazy("token status", "Active")
+        EXPIRED = "expired", pgettext_lazy("token status", "Expired")
+        DEACTIVATED = "deactivated", pgettext_lazy("token status", "Deactivated")
+        REVOKED = "revoked", pgettext_lazy("token status", "Revoked")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="api_tokens"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=64)
     scope = models.CharField(_("application"), max_length=32, choices=choices())
-    digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=8, help_text="The last characters, to recognise it.")
+    digest = models.CharField(verbose_name=_("digest"), max_length=64, unique=True)
+    hint = models.CharField(
+        verbose_name=_("hint"), max_length=8, help_text=_("The last characters, to recognise it.")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(
+        verbose_name=_("last used ip"), null=True, blank=True
+    )
     # The clock of the one-year rule: the last use, or the creation for a token never used.
-    active_since = models.DateTimeField(default=timezone.now, db_index=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    active_since = models.DateTimeField(
+        verbose_name=_("active since"), default=timezone.now, db_index=True
+    )
+    warned_at = models.DateTimeField(verbose_name=_("warned at"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(verbose_name=_("deactivated at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     # Set by the API authentication (`tokens.authentication.find_token`), not stored: the
     # person's membership of the organization (None once they left) and the organization's
@@ -96,7 +109,10 @@ class MailingList(models.Model):
     """The example Newsletter API of the guide: an organization's mailing lists."""
 
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="mailing_lists"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="mailing_lists",
     )
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -117,7 +133,10 @@ class MailingList(models.Model):
 
 class Subscriber(models.Model):
     mailing_list = models.ForeignKey(
-        MailingList, on_delete=models.CASCADE, related_name="subscribers"
+        MailingList,
+        verbose_name=_("mailing list"),
+        on_delete=models.CASCADE,
+        related_name="subscribers",
     )
     email = models.EmailField(_("email address"))
     name = models.CharField(_("name"), max_length=150, blank=True)

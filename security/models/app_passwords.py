@@ -26,16 +26,23 @@ class AppService(models.TextChoices):
 
 class ApplicationPassword(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="application_passwords"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="application_passwords",
     )
     name = models.CharField(_("name"), max_length=64)
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(verbose_name=_("digest"), max_length=64, unique=True)
     services = models.JSONField(_("services"), default=list)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
-    last_used_service = models.CharField(max_length=16, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(
+        verbose_name=_("last used ip"), null=True, blank=True
+    )
+    last_used_service = models.CharField(
+        verbose_name=_("last used service"), max_length=16, blank=True
+    )
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     # Set by the API's HTTP Basic authentication (`security.api_auth`), not stored: the person's
     # membership of the organization named by `?organization=`, admitted by the access layer.

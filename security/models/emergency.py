@@ -88,9 +88,14 @@ class EmergencyCodesDevice(AtomicThrottlingMixin, Device):
 
 
 class EmergencyCode(models.Model):
-    device = models.ForeignKey(EmergencyCodesDevice, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=200)
-    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.ForeignKey(
+        EmergencyCodesDevice,
+        verbose_name=_("device"),
+        on_delete=models.CASCADE,
+        related_name="codes",
+    )
+    code_hash = models.CharField(verbose_name=_("code hash"), max_length=200)
+    used_at = models.DateTimeField(verbose_name=_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("emergency code")

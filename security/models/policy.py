@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 class OrganizationSecurityPolicy(models.Model):
     organization = models.OneToOneField(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="security_policy"
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="security_policy",
     )
     require_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(verbose_name=_("changed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("organization security policy")
@@ -27,9 +30,14 @@ class TwoFactorPreference(models.Model):
     """The method offered first at sign-in (a django-otp persistent id)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_preference"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="two_factor_preference",
     )
-    preferred_device = models.CharField(max_length=100, blank=True)
+    preferred_device = models.CharField(
+        verbose_name=_("preferred device"), max_length=100, blank=True
+    )
 
     class Meta:
         verbose_name = _("two-factor preference")

@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def private_storage() -> FileSystemStorage:
@@ -39,12 +40,15 @@ def _upload_to(instance: IdentityVerificationRequest, filename: str) -> str:
 
 class IdentityVerificationRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending review")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        PENDING = "pending", pgettext_lazy("identity check status", "Pending review")
+        APPROVED = "approved", pgettext_lazy("identity check status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("identity check status", "Rejected")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="identity_requests",
     )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
@@ -60,7 +64,7 @@ class IdentityVerificationRequest(models.Model):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=32)
     message = models.TextField(_("message"), blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(verbose_name=_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(

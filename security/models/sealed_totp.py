@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 
 from portal.crypto import seal, unseal
@@ -23,9 +24,11 @@ TOLERANCE = 1
 class SealedTOTPMixin(models.Model):
     """Needs AtomicThrottlingMixin beside it."""
 
-    sealed_key: models.TextField[str, str] = models.TextField()
+    sealed_key: models.TextField[str, str] = models.TextField(_("sealed key"))
     last_t: models.BigIntegerField[int, int] = models.BigIntegerField(
-        default=-1, help_text="The last time step whose code was accepted (replay protection)."
+        _("last time step"),
+        default=-1,
+        help_text=_("The last time step whose code was accepted (replay protection)."),
     )
 
     class Meta:

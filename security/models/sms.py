@@ -23,9 +23,15 @@ class SMSDevice(AtomicThrottlingMixin, Device):
     """A phone number (E.164). The pending code is kept only as a keyed digest, bound to this
     device, and works once, for five minutes."""
 
-    phone_number: models.CharField[str, str] = models.CharField(max_length=20)
-    code_digest: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
-    code_expires_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    phone_number: models.CharField[str, str] = models.CharField(
+        verbose_name=_("phone number"), max_length=20
+    )
+    code_digest: models.CharField[str, str] = models.CharField(
+        verbose_name=_("code digest"), max_length=64, blank=True
+    )
+    code_expires_at: models.DateTimeField[Any, Any] = models.DateTimeField(
+        verbose_name=_("code expires at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("SMS")

@@ -12,9 +12,13 @@ from django_otp.models import Device, TimestampMixin
 class WebAuthnCredential(TimestampMixin, Device):
     """A public-key credential. Nothing here is secret: the private key never leaves the key."""
 
-    credential_id: models.CharField[str, str] = models.CharField(max_length=1400, unique=True)
-    public_key: models.BinaryField[bytes, bytes] = models.BinaryField()
-    sign_count: models.PositiveBigIntegerField[int, int] = models.PositiveBigIntegerField(default=0)
+    credential_id: models.CharField[str, str] = models.CharField(
+        verbose_name=_("credential id"), max_length=1400, unique=True
+    )
+    public_key: models.BinaryField[bytes, bytes] = models.BinaryField(verbose_name=_("public key"))
+    sign_count: models.PositiveBigIntegerField[int, int] = models.PositiveBigIntegerField(
+        verbose_name=_("sign count"), default=0
+    )
 
     class Meta:
         verbose_name = _("security key")

@@ -74,6 +74,17 @@ def test_admin_credit_adds_to_balance_with_entry_and_audit(
     assert (event.actor, event.organization_id) == (superuser, acme.pk)
 
 
+def test_admin_credit_message_shows_the_amount_with_two_decimals(
+    as_superuser: Client, account: BillingAccount
+) -> None:
+    response = as_superuser.post(
+        credit_url(account), {"amount": "1150", "reason": "payment", "note": ""}, follow=True
+    )
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["CHF 1,150.00 added to the balance of Acme SA."]
+
+
 def test_admin_credit_granted_by_support_is_audited_as_credit(
     as_superuser: Client, account: BillingAccount
 ) -> None:

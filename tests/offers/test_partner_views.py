@@ -361,7 +361,7 @@ def test_propose_sends_the_proposal_and_shows_it(
     page = text(as_carol.get(response["Location"]))
     assert "Your proposal is sent." in page
     assert "We can build it in Django." in page
-    assert "CHF 2500.00" in page
+    assert "CHF 2,500.00" in page
     assert "Send the proposal" not in page
     assert Notification.objects.filter(
         kind="offer_proposal_received", to="alice@example.com"

@@ -193,7 +193,7 @@ def test_send_proposal_stores_it_and_emails_the_poster_and_legal_representatives
     assert "Studio Carol (partner)" in mail.subject
     assert "A new website for our shop" in mail.subject
     assert "We can build it in Django." in mail.body_text
-    assert "CHF 2500.00" in mail.body_text
+    assert "CHF 2,500.00" in mail.body_text
     assert f"/orgs/acme/offers/{offer.pk}/" in mail.body_text
     event = AuditEvent.objects.get(action="offer_request.proposal_sent")
     assert (event.actor, event.organization_id) == (carol, partner.organization_id)

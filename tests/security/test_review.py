@@ -178,7 +178,7 @@ def test_review_flags_application_passwords_unused_for_90_days(
 
     assert badge(response, "app-passwords") == ("warn", "2 unused")
     text = row(response, "app-passwords")
-    assert "4 application passwords. Not used for 90 days" in text
+    assert "4 application passwords. 2 of them were not used for 90 days" in text
     flagged = re.findall(r"<li>([^<]*) <span", response.content.decode())
     assert flagged == ["Never used", "Old laptop"]  # newest first, like the list page
     assert "Revoked long ago" not in text
@@ -189,7 +189,7 @@ def test_review_of_application_passwords_all_in_use(as_alice: Client, alice: Use
     app_password(alice, "Thunderbird", created_days=400, used_days=89)
     response = as_alice.get(REVIEW)
     assert badge(response, "app-passwords") == ("ok", "In use")
-    assert "1 application password; none has gone unused for 90 days." in row(
+    assert "1 application password; each was used in the last 90 days." in row(
         response, "app-passwords"
     )
 
