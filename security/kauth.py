@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -149,10 +150,11 @@ def leave_removal_notice(device: KAuthDevice) -> None:
     """Called when a kAuth device is removed: the notice is pushed to the phone once the removal
     is committed (the guide: "Una notifica viene inviata sul dispositivo mobile"), and the app
     also finds it at its next request."""
-    notice = KAuthNotice.objects.create(
-        credential_digest=device.credential_digest,
-        message=f"The account {device.user.email} was removed from this kAuth app.",
-    )
+    with translation.override(device.user.language):  # the phone's owner reads it
+        message = gettext("The account %(email)s was removed from this kAuth app.") % {
+            "email": device.user.email
+        }
+    notice = KAuthNotice.objects.create(credential_digest=device.credential_digest, message=message)
     transaction.on_commit(lambda: push_gateway().notify_removed(notice))
 
 

@@ -6,7 +6,9 @@ person who sent them; password errors are never left in English (issue 14)."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -218,3 +220,15 @@ def test_every_label_of_our_models_is_translatable() -> None:
 def test_django_otp_labels_are_ours_on_every_device() -> None:
     with translation.override("it"):
         assert str(TOTPDevice._meta.get_field("confirmed").verbose_name) != "confirmed"
+
+
+def test_no_table_mixes_short_and_long_dates() -> None:
+    """A partner's table showed "04.12.2026" beside "3 gennaio 2027": one table, one date style."""
+    short, long = {"SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT"}, {"DATE_FORMAT", "DATETIME_FORMAT"}
+    mixed = []
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        for table in re.findall(r"<table.*?</table>", path.read_text(), re.S):
+            formats = set(re.findall(r'\|date:"(\w+)"', table))
+            if formats & short and formats & long:
+                mixed.append(str(path))
+    assert not mixed, mixed

@@ -9,6 +9,7 @@ here, not in front of a customer. A language added to `LANGUAGES` without a cata
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -144,3 +145,17 @@ def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
                 f"locale/{language}/LC_MESSAGES/django.mo is older than the .po for "
                 f"{entry.msgid!r}: run `uv run python manage.py compilemessages`"
             )
+
+
+def test_email_subjects_file_is_current() -> None:
+    """docs/email-subjects.md, which the README links to for review, says what is in the
+    catalogues now."""
+    spec = importlib.util.spec_from_file_location("email_subjects", ROOT / "docs/email_subjects.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.LANGUAGES == TRANSLATED
+    assert (ROOT / "docs" / "email-subjects.md").read_text() == module.render(), (
+        "run `uv run python docs/email_subjects.py`"
+    )

@@ -525,6 +525,18 @@ def test_removal_notice_is_found_by_the_credential_of_the_removed_device(alice: 
     assert credential not in KAuthNotice.objects.get().credential_digest
 
 
+def test_removal_notice_is_in_the_language_of_the_phones_owner(alice: User) -> None:
+    alice.language = "it"
+    alice.save(update_fields=["language"])
+    device, credential, _seed = with_kauth(alice)
+
+    kauth.leave_removal_notice(device)
+
+    assert kauth.notice_for_credential(credential) == (
+        "L'account alice@example.com è stato rimosso da questa app kAuth."
+    )
+
+
 def test_remove_kauth_device_ends_its_waiting_requests(alice: User) -> None:
     device, _credential, _seed = with_kauth(alice)
     with_kauth(alice, "Second phone")

@@ -160,7 +160,7 @@ def test_list_says_when_a_warned_token_will_be_deactivated(
 
     deadline = (since + timedelta(days=365)).astimezone(timezone.get_current_timezone())
     assert page.count("Unused for 11 months") == 1
-    assert f"deactivated on {deadline.day} {deadline:%B} {deadline.year}" in page
+    assert f"deactivated on {deadline:%d.%m.%Y}" in page
 
 
 def test_list_offers_regenerate_only_for_deactivated_or_expired_tokens(
