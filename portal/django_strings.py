@@ -40,4 +40,5 @@ ADMIN = [
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
+    gettext_noop("Breadcrumbs"),
 ]
