@@ -232,3 +232,23 @@ def test_no_table_mixes_short_and_long_dates() -> None:
             if formats & short and formats & long:
                 mixed.append(str(path))
     assert not mixed, mixed
+
+
+# --- The API ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", OFFERED)
+def test_api_errors_follow_the_requests_accept_language(db: None, language: str) -> None:
+    """A program names its language in Accept-Language; the `detail` of an error is in it (the
+    `error` code stays the same for every language, for programs to test)."""
+    english = Client().get(
+        "/api/v1/newsletter/lists/",
+        headers={"authorization": "Bearer xyz", "accept-language": "en"},
+    )
+    translated = Client().get(
+        "/api/v1/newsletter/lists/",
+        headers={"authorization": "Bearer xyz", "accept-language": language},
+    )
+
+    assert english.json()["error"] == translated.json()["error"] == "malformed_token"
+    assert translated.json()["detail"] != english.json()["detail"]

@@ -159,3 +159,32 @@ def test_email_subjects_file_is_current() -> None:
     assert (ROOT / "docs" / "email-subjects.md").read_text() == module.render(), (
         "run `uv run python docs/email_subjects.py`"
     )
+
+
+# Placeholders that hold a number or a date: no article or preposition changes before them.
+NUMERIC = (
+    "date|when|until|expires|issued|start|end|first|last|number|n|count|days|amount|currency|"
+    "price|total|max|min|missing|balance|remaining|counter|value|code|ago|time"
+)
+# A word whose form depends on the next one's first letter, before a name the page fills in:
+# French "de Acme" must read "d'Acme", Italian "a Acme" "ad Acme". Translations say "de
+# l'organisation %(org)s" or "all'indirizzo %(email)s" instead, so no elision rule is needed.
+ELIDED_BEFORE_A_NAME = {
+    "fr": re.compile(rf"\b(?:de|que|De|Que|le|la) %\((?!(?:{NUMERIC})\))\w+\)"),
+    "it": re.compile(rf"\b[aA] %\((?!(?:{NUMERIC})\))\w+\)"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(ELIDED_BEFORE_A_NAME))
+def test_no_elision_depends_on_a_name(language: str) -> None:
+    pattern = ELIDED_BEFORE_A_NAME[language]
+    found = [
+        text
+        for entry in _po(language).translated_entries()
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]
+        if pattern.search(text)
+    ]
+    assert not found, found[:10]
+    assert pattern.search(
+        "Les coordonnées de %(name)s" if language == "fr" else "Unisciti a %(org)s"
+    )
