@@ -33,7 +33,7 @@ from accounts.forms import (
     SetPasswordForm,
 )
 from accounts.login import attempt_login, remember_browser
-from accounts.middleware import speak_their_language
+from accounts.middleware import SIGN_IN_LANGUAGE, speak_their_language
 from accounts.models import Session, User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
@@ -241,6 +241,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
             services.do_set_language(request.user, language)
+        elif SIGN_IN_LANGUAGE in request.session:
+            # At the second step of signing in, the menu still decides (for this sign-in only).
+            request.session[SIGN_IN_LANGUAGE] = language
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,

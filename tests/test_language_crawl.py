@@ -41,7 +41,7 @@ NOT_PAGES = re.compile(
 )
 ADMIN_OBJECT = re.compile(r"^/admin/[^/]+/[^/]+/[^/]+/")
 START = {
-    "alice": ["/orgs/", "/accounts/profile/", "/security/two-factor/", "/security/review/"],
+    "alice": ["/orgs/", "/accounts/profile/", "/security/two-factor/", "/security/"],
     "bob": ["/orgs/", "/accounts/profile/"],
     "carol": ["/orgs/", "/partners/offers/"],
     "dave": ["/orgs/"],

@@ -58,6 +58,20 @@ def test_second_step_speaks_the_persons_language_not_the_browsers(alice: User) -
     assert '<html lang="it">' in response.content.decode()
 
 
+def test_the_language_menu_still_decides_at_the_second_step(alice: User) -> None:
+    alice.language = "it"
+    alice.save(update_fields=["language"])
+    with_authenticator(alice)
+    browser = Client(headers={"accept-language": "en"})
+    browser.post("/accounts/login/", {"email": "alice@example.com", "password": PASSWORD})
+
+    browser.post("/accounts/language/", {"language": "de", "next": "/security/verify/"})
+
+    assert '<html lang="de">' in browser.get("/security/verify/").content.decode()
+    alice.refresh_from_db()
+    assert alice.language == "it"  # the profile changes only once signed in
+
+
 def test_giving_up_the_second_step_returns_to_the_browsers_language(alice: User) -> None:
     alice.language = "it"
     alice.save(update_fields=["language"])
