@@ -23,6 +23,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import translation
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -193,9 +194,13 @@ def add_authenticator(user: User, *, name: str) -> TOTPDevice:
 
 
 def enter_second_step_code(page: Page, code: str, *, field: str = "Code") -> None:
-    """Type a code on the second step of signing in (/security/verify/) and continue."""
+    """Type a code on the second step of signing in (/security/verify/) and continue. The step
+    speaks the person's language (issue 14), so the field and the button are looked up in the
+    language the page declares."""
+    with translation.override(page.locator("html").get_attribute("lang") or "en"):
+        field, button = translation.gettext(field), translation.gettext("Continue")
     page.get_by_label(label(field)).fill(code)
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name=button, exact=True).click()
 
 
 def sign_in_with_authenticator(page: Page, user: User, device: TOTPDevice | None = None) -> None:
