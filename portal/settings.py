@@ -572,4 +572,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components: what a client sends (a name of at least one
+    # character, no read-only id) is not what it gets back, and generated clients need both.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too, in one shape (portal/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.document_errors",
+    ],
 }

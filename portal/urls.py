@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from organizations.views import home
@@ -29,6 +29,9 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file (`?script`): the strict CSP
     # (`script-src 'self'`) refuses the inline one, which left the page blank.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last under /api/: an address no route matches answers the API's JSON 404, with DEBUG too
+    # (Django's debug page would otherwise answer in HTML, which no API client can read).
+    re_path(r"^api/", views.api_not_found),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

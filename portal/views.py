@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from portal import sms
 from portal.api import error_response, is_api_request
@@ -59,6 +60,12 @@ def page_not_found(request: HttpRequest, exception: Any) -> HttpResponse:
     if is_api_request(request):
         return error_response("not_found", _("Not found."), 404)
     return _error(request, "404.html", 404)
+
+
+@csrf_exempt  # no form posts here: a POST to a missing address is a 404, not a CSRF refusal
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Any address under /api/ that no route matches, whatever the method."""
+    return error_response("not_found", _("Not found."), 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -17,6 +17,10 @@ from portal.audit import record_event
 from tags import colours
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 
+# Codes of the refusals the API answers with 409 and 422 rather than 400 (tags/api/views.py).
+EXISTS = "exists"
+UNREADABLE = "unreadable"
+
 
 def require_manager(membership: Membership) -> None:
     """Refuse anyone who may not create or change tags (the pages also ask before a form)."""
@@ -47,15 +51,11 @@ def _checked_name(membership: Membership, name: str, *, exclude: Tag | None = No
         same = same.exclude(pk=exclude.pk)
     existing = same.first()
     if existing is not None:
-        raise ValidationError(
-            {
-                "name": _(
-                    "The tag “%(name)s” exists already (names that differ only by capitals "
-                    "or spaces are the same tag)."
-                )
-                % {"name": existing.name}
-            }
-        )
+        message = _(
+            "The tag “%(name)s” exists already (names that differ only by capitals or spaces "
+            "are the same tag)."
+        ) % {"name": existing.name}
+        raise ValidationError({"name": ValidationError(message, code=EXISTS)})
     return name
 
 
@@ -64,14 +64,10 @@ def _checked_colour(colour: str) -> str:
     if not colours.HEX.match(colour):
         raise ValidationError({"colour": _("Choose a colour, for example #0b5cad.")})
     if not colours.is_readable(colour):
-        raise ValidationError(
-            {
-                "colour": _(
-                    "Text on this colour would be hard to read. Choose a darker or a lighter "
-                    "colour."
-                )
-            }
+        message = _(
+            "Text on this colour would be hard to read. Choose a darker or a lighter colour."
         )
+        raise ValidationError({"colour": ValidationError(message, code=UNREADABLE)})
     return colour
 
 
@@ -108,7 +104,9 @@ def do_create_tag(membership: Membership, name: str, colour: str, *, actor: obje
                 data={"name": name},
             )
     except IntegrityError as exc:  # the same name created a moment ago by someone else
-        raise ValidationError({"name": _("This tag exists already.")}) from exc
+        raise ValidationError(
+            {"name": ValidationError(_("This tag exists already."), code=EXISTS)}
+        ) from exc
     return tag
 
 
@@ -137,7 +135,9 @@ def do_update_tag(
                 data={"from": old, "to": {"name": new_name, "colour": new_colour}},
             )
     except IntegrityError as exc:
-        raise ValidationError({"name": _("This tag exists already.")}) from exc
+        raise ValidationError(
+            {"name": ValidationError(_("This tag exists already."), code=EXISTS)}
+        ) from exc
     return tag
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,6 +31,8 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
     description = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
     chosen = serializers.SerializerMethodField()
+    # Optional on the request: "" when the customer named no region (the schema says so).
+    region = serializers.ChoiceField(choices=REGIONS, allow_blank=True, read_only=True)
 
     class Meta:
         model = OfferRequest
@@ -93,3 +96,14 @@ class OfferFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=[("newest", "newest"), ("deadline", "deadline")], required=False
     )
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF reads `?region=` from a query string as "not given"; the schema's enum has no ""
+        # and a client generated from it never sends one, so it is refused like any other value
+        # outside the enum (issue 15).
+        blank = [name for name in self.fields if data.get(name, None) == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: [_("Choose one of the values the schema lists.")] for name in blank}
+            )
+        return super().to_internal_value(data)

@@ -4,19 +4,23 @@ from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from billing.models import Product
+from portal.api_fields import StrictCharField, StrictModelSerializer, StrictRegexField
+from tags import colours
 from tags.filtering import MAX_FILTER_TAGS, distinct_slugs
 from tags.models import Tag
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(StrictModelSerializer):
     products = serializers.IntegerField(source="product_count", read_only=True)
+    # The form the schema states; readability is the service's rule (a 422 when refused).
+    colour = StrictRegexField(colours.HEX.pattern, required=False)
 
     class Meta:
         model = Tag
         fields = ["slug", "name", "colour", "products"]
         read_only_fields = ["slug", "products"]
         # Uniqueness and readability are the services' rules (tags.services), one place.
-        extra_kwargs = {"name": {"validators": []}, "colour": {"required": False}}
+        extra_kwargs: dict[str, dict[str, list[object]]] = {"name": {"validators": []}}
 
 
 class TaggedProductSerializer(serializers.ModelSerializer):
@@ -30,12 +34,14 @@ class TaggedProductSerializer(serializers.ModelSerializer):
 
 
 class TagFilterSerializer(serializers.Serializer):
-    """`?tag=<slug>&tag=<slug>` of the products list: copies count once, and past
-    `MAX_FILTER_TAGS` distinct tags the request is a 400 rather than a heavier query."""
+    """`?tag=<slug>&tag=<slug>` of the products list: at most `MAX_FILTER_TAGS` of them (copies
+    included, as the schema says), else a 400 rather than a heavier query; copies count once."""
 
     tag = serializers.ListField(
-        child=serializers.CharField(max_length=Tag._meta.get_field("slug").max_length),
+        child=StrictCharField(max_length=Tag._meta.get_field("slug").max_length),
         required=False,
+        # What the schema says (maxItems): a client cannot know which copies would count once.
+        max_length=MAX_FILTER_TAGS,
     )
 
     def validate_tag(self, slugs: list[str]) -> list[str]:

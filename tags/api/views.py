@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import Product
+from portal.api import Conflict, Unprocessable
 from tags import colours, filtering, services
 from tags.api.serializers import TagFilterSerializer, TaggedProductSerializer, TagSerializer
 from tags.models import Tag
@@ -30,7 +31,16 @@ from tokens.api.views import OrganizationViewSet
 SCOPES = ("products", "products-read")
 
 
-def _as_drf_error(error: ValidationError) -> serializers.ValidationError:
+def _as_drf_error(error: ValidationError) -> Exception:
+    """A service's refusal in the API's terms: a name taken is 409 `already_exists` and a colour
+    no text reads on is 422 `unreadable_colour` (the request is what the schema allows, so not a
+    400); anything else 400 with the fields."""
+    codes = {e.code for errors in error.error_dict.values() for e in errors}
+    message = " ".join(m for messages in error.message_dict.values() for m in messages)
+    if services.EXISTS in codes:
+        return Conflict(message, code="already_exists")
+    if services.UNREADABLE in codes:
+        return Unprocessable(message, code="unreadable_colour")
     return serializers.ValidationError(error.message_dict)
 
 
@@ -97,12 +107,19 @@ class TagViewSet(
         parameters=[
             OpenApiParameter(
                 "tag",
-                str,
-                many=True,
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": Tag._meta.get_field("slug").max_length,
+                    },
+                    "maxItems": filtering.MAX_FILTER_TAGS,
+                },
                 explode=True,
                 description=(
                     f"A tag's slug, repeated for every tag the products must carry: at most "
-                    f"{filtering.MAX_FILTER_TAGS} distinct tags (copies count once), more is a 400."
+                    f"{filtering.MAX_FILTER_TAGS}, more is a 400."
                 ),
             )
         ]

@@ -99,6 +99,18 @@ def test_unknown_api_address_is_a_404_json(path: str) -> None:
     assert response.json() == {"error": "not_found", "detail": "Not found."}
 
 
+@pytest.mark.parametrize("method", ["get", "delete", "post"])
+def test_unknown_api_address_is_json_under_debug_too(settings: Any, method: str) -> None:
+    """`portal up` runs with DEBUG, where Django answered a missing route with its HTML debug
+    page (issue 15: DELETE /api/v1/newsletter/lists/null,null/)."""
+    settings.DEBUG = True
+
+    response = getattr(Client(), method)("/api/v1/newsletter/lists/null,null/")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Not found."}
+
+
 @pytest.fixture
 def newsletter(alice: User, acme: Organization) -> Client:
     _token, secret = do_create_token(

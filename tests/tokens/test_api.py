@@ -149,9 +149,10 @@ def test_newsletter_lists_and_subscribers(alice: User, acme: Organization) -> No
 
     assert added.status_code == 201
     assert added.json()["email"] == "ann@example.com"
-    assert duplicate.status_code == 400
-    assert duplicate.json()["error"] == "invalid"
+    assert duplicate.status_code == 409  # the request is valid; what exists forbids it
+    assert duplicate.json()["error"] == "already_exists"
     assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid"
     listed = client.get(f"{LISTS}{list_id}/subscribers/").json()
     assert [s["email"] for s in listed["results"]] == ["ann@example.com"]
     subscriber = Subscriber.objects.get()

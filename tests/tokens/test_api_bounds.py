@@ -38,17 +38,51 @@ def _subscribers(mailing_list: MailingList, count: int) -> None:
     )
 
 
-def test_a_huge_limit_gets_one_page_of_200(alice: User, acme: Organization) -> None:
-    """The attack: `?limit=100000000` on a list of 300,000 subscribers returned 38.7 MB."""
+def test_a_huge_limit_is_refused_and_200_is_a_page_of_200(alice: User, acme: Organization) -> None:
+    """The attack: `?limit=100000000` on a list of 300,000 subscribers returned 38.7 MB. It is
+    refused now, as the schema's maximum says (issue 15); the largest page holds 200."""
     mailing_list = MailingList.objects.create(organization=acme, name="News")
     _subscribers(mailing_list, 201)
+    client = _client(alice, acme)
 
-    page = _client(alice, acme).get(f"{LISTS}{mailing_list.pk}/subscribers/?limit=100000000")
+    huge = client.get(f"{LISTS}{mailing_list.pk}/subscribers/?limit=100000000")
+    largest = client.get(f"{LISTS}{mailing_list.pk}/subscribers/?limit=200")
 
-    assert page.status_code == 200
-    body = page.json()
+    assert huge.status_code == 400
+    assert huge.json() == {
+        "error": "invalid",
+        "fields": {"limit": ["Enter a whole number from 1 to 200."]},
+    }
+    body = largest.json()
     assert (body["count"], len(body["results"])) == (201, BoundedPagination.max_limit) == (201, 200)
     assert "offset=200" in body["next"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "offset=null",
+        "offset=null&offset=null",
+        "offset=-1",
+        "limit=0",
+        "limit=abc",
+        "offset=1&offset=2",
+    ],
+)
+def test_pagination_that_is_not_what_the_schema_says_is_refused(
+    alice: User, acme: Organization, query: str
+) -> None:
+    response = _client(alice, acme).get(f"{LISTS}?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert set(response.json()["fields"]) <= {"limit", "offset"}
+
+
+def test_the_same_offset_twice_is_still_one_offset(alice: User, acme: Organization) -> None:
+    response = _client(alice, acme).get(f"{LISTS}?offset=0&offset=0")
+
+    assert response.status_code == 200
 
 
 def test_every_list_endpoint_documents_the_maximum_page_size(db: Any) -> None:
@@ -75,7 +109,7 @@ def test_an_organization_has_at_most_the_quota_of_lists(
 
     third = _post(client, LISTS, {"name": "Three"})
 
-    assert (first.status_code, second.status_code, third.status_code) == (201, 201, 400)
+    assert (first.status_code, second.status_code, third.status_code) == (201, 201, 409)
     assert third.json()["error"] == "quota_exceeded"
     assert "2" in third.json()["detail"]
     assert MailingList.objects.filter(organization=acme).count() == 2
@@ -93,7 +127,7 @@ def test_a_list_has_at_most_the_quota_of_subscribers(
     refused = _post(client, f"{LISTS}{mailing_list.pk}/subscribers/", {"email": "x@example.com"})
     elsewhere = _post(client, f"{LISTS}{other.pk}/subscribers/", {"email": "x@example.com"})
 
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["error"] == "quota_exceeded"
     assert mailing_list.subscribers.count() == 3
     assert elsewhere.status_code == 201

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import ratelimit
+from portal.api_fields import StrictCharField
 from portal.request_context import client_ip
 from tokens.services import do_revoke_leaked
 
@@ -22,7 +23,7 @@ MAX_TOKENS = 100
 
 class LeakReport(serializers.Serializer):
     tokens = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=MAX_TOKENS, allow_empty=False
+        child=StrictCharField(max_length=200), min_length=1, max_length=MAX_TOKENS
     )
 
 

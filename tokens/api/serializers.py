@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from portal.api import Conflict
+from portal.api_fields import StrictModelSerializer
 from tokens import services
 from tokens.models import MailingList, Subscriber
 
 
-class MailingListSerializer(serializers.ModelSerializer):
+class MailingListSerializer(StrictModelSerializer):
     subscribers = serializers.IntegerField(source="subscriber_count", read_only=True)
 
     class Meta:
@@ -19,11 +22,13 @@ class MailingListSerializer(serializers.ModelSerializer):
     def validate_name(self, value: str) -> str:
         organization = self.context["organization"]
         if MailingList.objects.for_org(organization).filter(name__iexact=value.strip()).exists():
-            raise serializers.ValidationError("A mailing list with this name exists already.")
+            raise Conflict(
+                _("A mailing list with this name exists already."), code="already_exists"
+            )
         return value.strip()
 
 
-class SubscriberSerializer(serializers.ModelSerializer):
+class SubscriberSerializer(StrictModelSerializer):
     class Meta:
         model = Subscriber
         fields = ["id", "email", "name", "subscribed_at"]
@@ -33,7 +38,7 @@ class SubscriberSerializer(serializers.ModelSerializer):
         value = value.strip().lower()
         mailing_list = self.context["mailing_list"]
         if Subscriber.objects.filter(mailing_list=mailing_list, email=value).exists():
-            raise serializers.ValidationError("This address is subscribed already.")
+            raise Conflict(_("This address is subscribed already."), code="already_exists")
         return value
 
     def create(self, validated_data: dict[str, Any]) -> Subscriber:

@@ -12,29 +12,26 @@ from django.db.models import Count, Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from organizations import access
 from organizations.models import Membership, Organization
+from portal.api import Conflict
 from tokens import services
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
 from tokens.models import MailingList, Subscriber
 
 
-class QuotaExceededError(APIException):
-    status_code = 400
-    default_code = "quota_exceeded"
-
-
 @contextmanager
-def quota_as_400() -> Iterator[None]:
-    """A newsletter quota refusal as 400 `quota_exceeded`, with the service's message."""
+def quota_as_409() -> Iterator[None]:
+    """A newsletter quota refusal as 409 `quota_exceeded`, with the service's message: the
+    request itself is what the schema allows, what exists already forbids it."""
     try:
         yield
     except services.QuotaExceeded as exc:
-        raise QuotaExceededError(str(exc)) from exc
+        raise Conflict(str(exc), code="quota_exceeded") from exc
 
 
 class OrganizationViewSet(viewsets.GenericViewSet):
@@ -112,7 +109,7 @@ class MailingListViewSet(
         return {**super().get_serializer_context(), "organization": self.organization}
 
     def perform_create(self, serializer: Any) -> None:
-        with quota_as_400():
+        with quota_as_409():
             serializer.instance = services.do_create_mailing_list(
                 self.organization, serializer.validated_data["name"]
             )
@@ -137,7 +134,7 @@ class SubscriberViewSet(
         return queryset.filter(mailing_list=self.mailing_list())
 
     def perform_create(self, serializer: Any) -> None:
-        with quota_as_400():
+        with quota_as_409():
             serializer.save()
 
     def get_serializer_context(self) -> dict[str, Any]:
