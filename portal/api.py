@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -96,6 +98,20 @@ def error_response(code: str, detail: str, status: int) -> JsonResponse:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """{"error": <code>, "detail": <message>} for every error DRF knows, with the code of the
     exception (for example unknown_token, out_of_scope, not_found, invalid)."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django's SuspiciousOperation would be a bare 400: the client should know it is the size.
+        return Response(
+            {
+                "error": "payload_too_large",
+                "detail": ngettext(
+                    "The body is too large: at most %(n)d byte.",
+                    "The body is too large: at most %(n)d bytes.",
+                    settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                )
+                % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            },
+            status=413,
+        )
     if isinstance(exc, Http404):
         # Django's message names the model ("No MailingList matches the given query."): the API
         # says only that there is nothing here.

@@ -77,6 +77,18 @@ def test_json_at_the_depth_bound_is_read_and_one_deeper_is_refused() -> None:
         parse_json('{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1))
 
 
+def test_a_body_over_the_limit_is_a_413_that_says_so(settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+
+    response = _post_json("/api/v1/tokens/revoke-leaked", json.dumps({"tokens": ["x" * 2_000]}))
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": "payload_too_large",
+        "detail": "The body is too large: at most 1000 bytes.",
+    }
+
+
 def test_ordinary_json_still_works_on_the_api() -> None:
     response = _post_json("/api/v1/tokens/revoke-leaked", json.dumps({"tokens": ["ptk_nothing"]}))
 

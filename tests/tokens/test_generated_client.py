@@ -13,12 +13,12 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 from accounts.models import User
@@ -34,8 +34,8 @@ PACKAGE = "portal_client"
 @pytest.fixture
 def generated(live_server: Any, tmp_path: Path) -> Iterator[ModuleType]:
     """The client package generated from the schema the running portal serves."""
-    with urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json") as answer:
-        (tmp_path / "schema.json").write_bytes(answer.read())
+    served = httpx.get(f"{live_server.url}/api/schema/?format=json")
+    (tmp_path / "schema.json").write_bytes(served.raise_for_status().content)
     tools = str(Path(sys.executable).parent)  # the generator runs ruff on what it writes
     subprocess.run(
         [
