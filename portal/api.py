@@ -40,10 +40,10 @@ class BoundedPagination(LimitOffsetPagination):
         values = request.query_params.getlist(name)
         if not values:
             return default
-        try:
-            (value,) = {int(v) for v in values}  # ?offset=5&offset=5 is fine; 5 and 6 is not
-        except ValueError:
-            value = None
+        # Digits only (Python's int() would take "+5", " 5" and "1_0"); the same value repeated
+        # is fine, two different values are not.
+        distinct = {int(v) for v in values if v.isascii() and v.isdigit()}
+        value = distinct.pop() if len(distinct) == 1 and all(v.isdigit() for v in values) else None
         if value is None or value < minimum or (maximum is not None and value > maximum):
             message = (
                 _("Enter a whole number from %(min)d to %(max)d.")

@@ -64,6 +64,8 @@ def test_a_huge_limit_is_refused_and_200_is_a_page_of_200(alice: User, acme: Org
         "offset=null",
         "offset=null&offset=null",
         "offset=-1",
+        "offset=%2B5",
+        "limit=1_0",
         "limit=0",
         "limit=abc",
         "offset=1&offset=2",
