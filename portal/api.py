@@ -42,8 +42,9 @@ class BoundedPagination(LimitOffsetPagination):
             return default
         # Digits only (Python's int() would take "+5", " 5" and "1_0"); the same value repeated
         # is fine, two different values are not.
-        distinct = {int(v) for v in values if v.isascii() and v.isdigit()}
-        value = distinct.pop() if len(distinct) == 1 and all(v.isdigit() for v in values) else None
+        digits = all(v.isascii() and v.isdigit() for v in values)
+        distinct = {int(v) for v in values} if digits else set()
+        value = distinct.pop() if len(distinct) == 1 else None
         if value is None or value < minimum or (maximum is not None and value > maximum):
             message = (
                 _("Enter a whole number from %(min)d to %(max)d.")
