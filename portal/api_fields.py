@@ -16,6 +16,11 @@ class _TextOnly:
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")  # type: ignore[attr-defined]
+        # The schema's maxLength counts the text as sent; DRF would count it once trimmed, and
+        # accept 31 characters for a 30-character field when one of them is a leading space.
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)  # type: ignore[attr-defined]
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

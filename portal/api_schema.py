@@ -49,7 +49,12 @@ RETRY_AFTER = {
 }
 BODY_METHODS = {"post", "put", "patch"}
 NO_NUL = "^[^\\u0000]*$"
-NOT_ONLY_SPACES = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# What Python's str.strip() removes (DRF trims with it), written out: a generator's `\s` may
+# not count the separators U+001C to U+001F among the spaces, and "\u001c" alone is blank.
+PYTHON_SPACES = (
+    "\\s\\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_ONLY_SPACES = f"^[^\\u0000]*[^{PYTHON_SPACES}\\u0000][^\\u0000]*$"
 
 
 def _text_rule(schema: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 
 from accounts.models import User
 from organizations.models import Organization
+from portal.api_schema import NOT_ONLY_SPACES
 from tags.models import Tag
 from tags.services import do_create_tag
 from tests.conftest import membership
@@ -228,3 +230,32 @@ def test_the_tag_filter_is_one_query_whatever_the_number_of_tags(
 
     assert len(one) == len(ten)
     assert [sql.count("JOIN") for sql in one] == [sql.count("JOIN") for sql in ten]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        # U+001C..U+001F count as spaces for Python's strip(): a name of them alone is blank.
+        ("\x1c", "This field may not be blank."),
+        ("\u3000\x1f", "This field may not be blank."),
+        # The schema's maxLength counts the text as sent, leading space included.
+        (" " + "x" * 30, "Ensure this field has no more than 30 characters."),
+    ],
+)
+def test_a_tag_name_is_judged_as_the_schema_says(
+    alice: User, acme: Organization, name: str, error: str
+) -> None:
+    """Schemathesis found both (issue 15's contract): the schema allowed a blank name of
+    separators, and DRF accepted 31 characters once trimmed to 30."""
+    response = _send(_client(alice, acme), "post", "/api/v1/tags/", {"name": name})
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["name"] == [error]
+    assert not Tag.objects.exists()
+
+
+def test_the_schema_calls_blank_what_the_api_calls_blank() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+    assert all(re.fullmatch(NOT_ONLY_SPACES, space * 2) is None for space in spaces)
+    assert re.fullmatch(NOT_ONLY_SPACES, "\x1c Website \u3000") is not None
