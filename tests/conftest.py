@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
+from django.test.signals import template_rendered
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
@@ -31,6 +33,20 @@ def _clean_cache() -> Iterator[None]:
     yield
     cache.clear()
     recent_tokens.clear()
+
+
+@pytest.fixture(autouse=True)
+def _jinja2_pages_tell_the_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's test client learns a page's context from the `template_rendered` signal, which
+    only Django's template engine sends: the Jinja2 pages send it too in tests, so
+    `response.context["form"]` works for every page."""
+    render = Jinja2Template.render
+
+    def render_and_tell(self: Jinja2Template, context: Any = None, request: Any = None) -> str:
+        template_rendered.send(sender=self, template=self.template, context=dict(context or {}))
+        return render(self, context, request)
+
+    monkeypatch.setattr(Jinja2Template, "render", render_and_tell)
 
 
 @pytest.fixture(autouse=True)

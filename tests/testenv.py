@@ -13,3 +13,5 @@ import tempfile
 os.environ.setdefault("PORTAL_HTTPS", "false")
 os.environ.setdefault("PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="portal-test-"))
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+# A page template that uses a method without calling it fails the test (portal/jinja2.py).
+os.environ.setdefault("PORTAL_STRICT_TEMPLATES", "1")

@@ -43,10 +43,14 @@ class BrokenSmtpBackend(BaseEmailBackend):
 
 @pytest.fixture
 def probe_templates(settings: Any) -> None:
-    """Adds tests/portal/templates (emails/probe_*) in front of the project's templates."""
-    engine = {**settings.TEMPLATES[0]}
-    engine["DIRS"] = [TEMPLATES_HERE, *engine["DIRS"]]
-    settings.TEMPLATES = [engine]
+    """Adds tests/portal/templates (emails/probe_*) in front of the project's Django templates
+    (the emails'; the pages' Jinja2 engine is left as it is)."""
+    settings.TEMPLATES = [
+        {**engine, "DIRS": [TEMPLATES_HERE, *engine["DIRS"]]}
+        if engine["BACKEND"].endswith("DjangoTemplates")
+        else engine
+        for engine in settings.TEMPLATES
+    ]
 
 
 @pytest.fixture
