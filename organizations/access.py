@@ -82,7 +82,8 @@ def membership_of(user: Any, organization: Organization | str) -> Membership | N
     )
     return (
         Membership.objects.for_user(user)
-        .select_related("organization", "user")
+        # The partner profile: the side navigation shows partners their offer requests.
+        .select_related("organization__partner_profile", "user")
         .filter(**lookup)
         .first()
     )
@@ -170,7 +171,10 @@ def org_member_required(
             refused = admit(request, membership, capability=capability, policies=policies)
             if refused is not None:
                 return refused
-            request.session["current_org"] = slug
+            if request.session.get("current_org") != slug:
+                # Written only when it changes: a session written on every page costs a query
+                # and a commit per page.
+                request.session["current_org"] = slug
             return view(request, membership, *args, **kwargs)
 
         return wrapper

@@ -243,7 +243,12 @@ def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         if membership.can_manage_members
         else []
     )
-    legal_count = sum(1 for m in members if m.is_legal_representative and m.user.is_active)
+    # Counted by the database: the page shows 50 members, the organization may have thousands.
+    legal_count = (
+        Membership.objects.for_org(org)
+        .filter(role=Role.LEGAL_REPRESENTATIVE, user__is_active=True)
+        .count()
+    )
     return render(
         request,
         "organizations/member_list.html",

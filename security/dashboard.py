@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from organizations.models import Membership
 from security.methods import METHOD_MODELS, has_two_factor
-from security.models import OrganizationSecurityPolicy
+from security.policies import requires_two_factor
 
 
 def security_status(request: HttpRequest, membership: Membership) -> dict[str, Any]:
@@ -19,9 +19,7 @@ def security_status(request: HttpRequest, membership: Membership) -> dict[str, A
     panel: dict[str, Any] = {
         "template": "security/_dashboard.html",
         "me_protected": has_two_factor(request.user),
-        "required": OrganizationSecurityPolicy.objects.filter(
-            organization_id=membership.organization_id, require_two_factor=True
-        ).exists(),
+        "required": requires_two_factor(membership),
         "members_without": None,
     }
     if membership.can_manage_members:

@@ -12,13 +12,21 @@ from security.methods import has_two_factor
 from security.models import OrganizationSecurityPolicy
 
 
+def requires_two_factor(membership: Membership) -> bool:
+    """Whether the member's organization requires two-factor authentication. Asked by the access
+    layer and again by the dashboard's security card in the same request: the answer is kept on
+    the membership, which lives as long as the request."""
+    if "_requires_two_factor" not in membership.__dict__:
+        membership.__dict__["_requires_two_factor"] = OrganizationSecurityPolicy.objects.filter(
+            organization_id=membership.organization_id, require_two_factor=True
+        ).exists()
+    return bool(membership.__dict__["_requires_two_factor"])
+
+
 def two_factor_required(membership: Membership) -> Refusal | None:
     """An organization that requires 2FA admits a member only once they have it, on every
     channel: pages, partner pages, API tokens and application passwords, minting tokens."""
-    required = OrganizationSecurityPolicy.objects.filter(
-        organization_id=membership.organization_id, require_two_factor=True
-    ).exists()
-    if not required or has_two_factor(membership.user):
+    if not requires_two_factor(membership) or has_two_factor(membership.user):
         return None
     return Refusal(
         code="two_factor_required",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
+from django_otp.models import Device
 
 from accounts.compromised import stepper, wizard_state
 from accounts.inventory import UNUSED_AFTER, credential_inventories
@@ -53,7 +54,14 @@ class Check:
 
 def security_checks(user: User, request: HttpRequest) -> list[Check]:
     """The checklist of `user` (the person signed in: nothing here reads another's data)."""
-    checks = [_two_factor(user), _emergency_codes(user), _email(user), _phone(user)]
+    # Read once for the three checks that look at the methods.
+    methods = methods_for(user)
+    checks = [
+        _two_factor(methods),
+        _emergency_codes(user, methods),
+        _email(user),
+        _phone(user, methods),
+    ]
     checks.append(_sessions(user))
     now = timezone.now()
     for inv in credential_inventories():
@@ -106,8 +114,8 @@ def _days() -> str:
     return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
-def _two_factor(user: User) -> Check:
-    count = len(methods_for(user))
+def _two_factor(methods: list[Device]) -> Check:
+    count = len(methods)
     manage = reverse("security:two-factor")
     if count:
         return Check(
@@ -130,9 +138,9 @@ def _two_factor(user: User) -> Check:
     )
 
 
-def _emergency_codes(user: User) -> Check:
+def _emergency_codes(user: User, methods: list[Device]) -> Check:
     title = _("Emergency codes")
-    if not methods_for(user):
+    if not methods:
         return Check(
             "emergency-codes",
             title,
@@ -175,8 +183,9 @@ def _email(user: User) -> Check:
     )
 
 
-def _phone(user: User) -> Check:
-    verified = SMSDevice.objects.filter(user=user, confirmed=True).first()
+def _phone(user: User, methods: list[Device]) -> Check:
+    phones = [m for m in methods if isinstance(m, SMSDevice)]
+    verified = min(phones, key=lambda phone: phone.pk) if phones else None
     if verified is not None:
         return Check("phone", _("Phone number"), "ok", _("Verified"), verified.masked_number)
     add = reverse("security:sms-add")

@@ -54,7 +54,3 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def text_colour(self) -> str:
-        return colours.text_colour(self.colour)

@@ -41,6 +41,7 @@ from billing.managers import ProductQuerySet
 from billing.models import BillingAccount, Contact, Product, ProductKind
 from organizations.access import org_member_required
 from organizations.models import Membership, Organization
+from portal.urls_for_rows import url_maker
 
 PAGE_SIZE = 25
 
@@ -103,9 +104,10 @@ def product_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         products = column.prefetch(column.filter(products))
     filtered = bool(filters) or any(column.is_filtering for column in columns)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    product_url = url_maker("billing:product-detail", org.slug)
     for product in page.object_list:
+        product.url = product_url(product.pk)
         product.days = product.days_left(today)
-        product.days_ago = -product.days
     has_any = bool(page.object_list) or (filtered and visible.exists())
     return render(
         request,
@@ -118,6 +120,8 @@ def product_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "columns": columns,
             "page": page,
             "has_any": has_any,
+            # Translated once for the page, not once per row.
+            "kind_labels": {kind: str(label) for kind, label in ProductKind.choices},
         },
     )
 
@@ -139,7 +143,6 @@ def product_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             "org": membership.organization,
             "product": product,
             "days": days,
-            "days_ago": -days,
             "assignees": assignees,
             "can_verify": _can_verify(membership),
             # The list's extra columns (the tags) show on the product page too.
