@@ -20,21 +20,24 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.template import defaultfilters
+from django.template.backends import jinja2 as jinja2_backend
 from django.template.defaultfilters import date, floatformat, time
 from django.templatetags.i18n import language_name_local
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
+from django.utils.module_loading import import_string
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django_htmx.jinja import htmx_script
-
 from jinja2 import ChainableUndefined, Environment, pass_context
+
 from portal.navigation import account_links, organization_links
 from portal.templatetags.icons import icon
 from tags.templatetags.tag_chips import tag_chip
@@ -98,12 +101,59 @@ class StrictEnvironment(Environment):
         return value
 
 
+class PageTemplate(jinja2_backend.Template):
+    backend: Jinja2Pages
+
+    def render(self, context: dict[str, Any] | None = None, request: Any = None) -> str:
+        if request is not None:
+            added: dict[str, Any] = {}
+            for processor in self.backend.page_context_processors:
+                added.update(processor(request))
+            context = {**added, **(context or {})}
+        return super().render(context, request)
+
+
+class Jinja2Pages(jinja2_backend.Jinja2):
+    """Django's Jinja2 backend, but what a view passes wins over what the context processors
+    add, as with Django's templates (Django's Jinja2 backend lets the processors win: the
+    password wizard's `account_nav=False` came back True)."""
+
+    page_context_processors: list[Callable[[Any], dict[str, Any]]]
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        super().__init__(params)
+        # Run by PageTemplate before the view's context is applied, not by the parent after.
+        self.page_context_processors = [import_string(path) for path in self.context_processors]
+        self.context_processors = []
+
+    def from_string(self, template_code: str) -> PageTemplate:
+        return PageTemplate(super().from_string(template_code).template, self)
+
+    def get_template(self, template_name: str) -> PageTemplate:
+        return PageTemplate(super().get_template(template_name).template, self)
+
+
+def _localtime_first(django_filter: Callable[..., str]) -> Callable[..., str]:
+    """Django's `date` and `time` filters, given the value in the reader's time zone first (as
+    Django's template engine does for them: `expects_localtime`); Jinja2 would pass it in UTC."""
+
+    @wraps(django_filter)
+    def localized(value: Any, arg: str | None = None) -> str:
+        return django_filter(template_localtime(value), arg)
+
+    return localized
+
+
 def environment(**options: Any) -> Environment:
-    options.setdefault("undefined", ChainableUndefined)
+    # Django's backend sets Undefined (DebugUndefined with DEBUG, which prints the variable's
+    # name); a missing variable and its attributes print nothing, as in Django's templates.
+    options["undefined"] = ChainableUndefined
     strict = settings.DEBUG or os.environ.get("PORTAL_STRICT_TEMPLATES") == "1"
     env = (StrictEnvironment if strict else Environment)(
         extensions=["jinja2.ext.i18n"], finalize=_as_django_prints, **options
     )
+    # As in Django's templates, a translation prints as it is (a template's literal text is
+    # trusted); the values put into it are escaped.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translation.gettext,
         translation.ngettext,
@@ -122,8 +172,8 @@ def environment(**options: Any) -> Environment:
         organization_links=organization_links,
     )
     env.filters.update(
-        date=date,
-        time=time,
+        date=_localtime_first(date),
+        time=_localtime_first(time),
         floatformat=floatformat,
         capfirst=defaultfilters.capfirst,
         linebreaks=defaultfilters.linebreaks_filter,

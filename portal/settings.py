@@ -163,7 +163,7 @@ TEMPLATES = [
     {
         # The portal's pages (jinja2/), and the form widgets (django.forms' own Jinja2 copies):
         # several times faster to render than Django templates. docs/templates.md.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "portal.jinja2.Jinja2Pages",
         "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {

@@ -212,6 +212,18 @@ def test_settings_save_without_htmx_redirects_with_a_message(
     assert stored(alice, acme)["auto_renew_reminder"] is False  # type: ignore[index]
 
 
+def test_settings_refused_without_htmx_shows_the_errors_once(
+    as_alice: Client, alice: User, acme: Organization
+) -> None:
+    """The autosave's "Not saved" line belongs to the htmx answer; the whole page has the error
+    summary (a missing `saved` is not "saved is not None")."""
+    response = as_alice.post(URL, {**DEFAULT_POST, "lead_days": ["nonsense"]})
+
+    page = response.content.decode()
+    assert 'class="error-summary"' in page
+    assert "Not saved:" not in page
+
+
 def test_settings_save_without_a_change_writes_nothing(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
