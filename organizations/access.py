@@ -89,6 +89,23 @@ def membership_of(user: Any, organization: Organization | str) -> Membership | N
     )
 
 
+def memberships_of_request(request: HttpRequest) -> list[Membership]:
+    """The signed-in person's memberships (with their organizations), read once per request:
+    a page's guard takes the page's organization from them, and the top bar's organization
+    switcher lists them (organizations.context_processors), one query for both. The same rule
+    as `membership_of`: none for an anonymous or deactivated person."""
+    cached: list[Membership] | None = getattr(request, "_portal_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.for_user(request.user)
+            # The partner profile: the side navigation shows partners their offer requests.
+            .select_related("organization__partner_profile", "user")
+            .order_by("organization__name", "organization_id")
+        )
+        request._portal_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def acting_membership(user: Any, organization: Organization) -> Membership:
     """For services that act for `organization` on the user's behalf (minting a token...): the
     membership, or PermissionDenied for an outsider and PolicyRefused when a policy refuses."""
@@ -165,7 +182,9 @@ def org_member_required(
         @wraps(view)
         @login_required
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            membership = membership_of(request.user, slug)
+            membership = next(
+                (m for m in memberships_of_request(request) if m.organization.slug == slug), None
+            )
             if membership is None:
                 raise Http404
             refused = admit(request, membership, capability=capability, policies=policies)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from organizations.models import Membership
+from organizations.access import memberships_of_request
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -12,11 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = list(
-        Membership.objects.for_user(user)
-        .select_related("organization")
-        .order_by("organization__name")
-    )
+    memberships = memberships_of_request(request)
     match = getattr(request, "resolver_match", None)
     current_slug = (match.kwargs.get("slug") if match else None) or request.session.get(
         "current_org"

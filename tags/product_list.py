@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from billing.models import Product
 from organizations.models import Membership
+from portal.urls_for_rows import url_maker
 from tags.filtering import MAX_FILTER_TAGS, carrying_every_tag, distinct_slugs
 from tags.models import Tag
 
@@ -27,6 +28,7 @@ class TagColumn:
     def __init__(self, request: HttpRequest, membership: Membership) -> None:
         self.membership = membership
         self.selected = distinct_slugs(request.GET.getlist("tag"))[:MAX_FILTER_TAGS]
+        self.picker_url = url_maker("tags:product-tags", membership.organization.slug)
         self.tags = list(
             Tag.objects.filter(organization_id=membership.organization_id).order_by("name", "pk")
         )
@@ -46,7 +48,7 @@ class TagColumn:
     def cell(self, product: Product) -> Markup:
         """The product's cell: its tags, each opening the picker (jinja2/tags/_cell.html)."""
         cells = engines["jinja2"].env.get_template("tags/_cell.html").module  # type: ignore[attr-defined]
-        return cells.column_cell(product, self.membership.organization)
+        return cells.column_cell(product, self.picker_url(product.pk))
 
     def choices(self) -> list[tuple[Tag, bool]]:
         return [(tag, tag.slug in self.selected) for tag in self.tags]

@@ -196,4 +196,4 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_numbers(
         client.get(DASHBOARD)
 
 
-QUERIES = 20
+QUERIES = 19
