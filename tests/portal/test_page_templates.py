@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.template import engines
@@ -58,3 +59,22 @@ def test_numbers_and_dates_print_as_django_prints_them() -> None:
         assert render("{{ n }} {{ d }}", {"n": 1234, "d": datetime(2026, 12, 5).date()}) == (
             "1234 5. Dezember 2026"
         )
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_page_template_is_jinja2_and_compiles() -> None:
+    """templates/ keeps only what Django's engine must render (the admin's and the emails');
+    a page put there would silently go back to the slow engine."""
+    django_templates = {
+        path.relative_to(ROOT / "templates").parts[0]
+        for path in (ROOT / "templates").rglob("*.html")
+    }
+    assert django_templates <= {"admin", "emails"}
+
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    pages = sorted((ROOT / "jinja2").rglob("*.html"))
+    assert len(pages) > 100
+    for path in pages:
+        env.get_template(str(path.relative_to(ROOT / "jinja2")))
