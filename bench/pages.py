@@ -336,22 +336,6 @@ def seed(env: dict[str, str], products: int, out: Path) -> dict[str, Any]:
     return seeded
 
 
-@contextmanager
-def _probing(probe_path: str) -> Iterator[None]:
-    """bench/run.py's `start_server` waits for its bench-only view, which the portal's own URLs
-    do not have: it waits for `probe_path` instead, meanwhile."""
-    fetch = bench_run.fetch
-
-    def probe(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        return fetch(port, probe_path, headers)
-
-    bench_run.fetch = probe
-    try:
-        yield
-    finally:
-        bench_run.fetch = fetch
-
-
 @dataclass
 class Server:
     env: dict[str, str]
@@ -361,8 +345,9 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        with _probing("/healthz"):
-            self.process = start_server(self.env, self.port, self.log, self.blocking_threads)
+        self.process = start_server(
+            self.env, self.port, self.log, self.blocking_threads, probe_path="/healthz"
+        )
 
     def stop(self) -> None:
         if self.process is not None:

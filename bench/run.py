@@ -415,8 +415,14 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[
 
 
 def start_server(
-    env: dict[str, str], port: int, log: Path, blocking_threads: int
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    blocking_threads: int,
+    probe_path: str = "/bench/floor/",
 ) -> subprocess.Popen[bytes]:
+    """granian serving the portal, once `probe_path` answers 200 (the bench-only view here;
+    bench/pages.py, on the portal's own URLs, asks /healthz)."""
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603
             [
@@ -450,7 +456,7 @@ def start_server(
         if server.poll() is not None:
             raise RuntimeError(f"granian exited with {server.returncode}:\n{log.read_text()}")
         try:
-            if fetch(port, "/bench/floor/")[0] == 200:
+            if fetch(port, probe_path)[0] == 200:
                 return server
         except OSError:
             pass
