@@ -7,8 +7,8 @@ depends on (the language, the organization's address, the person's rights in it)
 which link is the current page is decided per request.
 
 A key holds everything a list depends on, so nothing has to be forgotten when something changes:
-another role, another language or a renamed organization is another key. The lists hold no
-person's data, so two people with the same rights in the same organization share one.
+another role, another language or a new address of the organization is another key. The lists
+hold no person's data, so two people with the same rights in the same organization share one.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def organization_links(request: HttpRequest, membership: Membership) -> list[Sho
         org.slug,
         billing=membership.can_manage_billing,
         offers=offers,
-        # Asked only of those who see offer requests: it costs a query.
+        # The partner profile comes with the membership (organizations.access).
         partner=offers and _is_active_partner(membership),
         audit_log=membership.can_read_audit_log,
         security=membership.can_manage_members,
