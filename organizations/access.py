@@ -82,8 +82,7 @@ def membership_of(user: Any, organization: Organization | str) -> Membership | N
     )
     return (
         Membership.objects.for_user(user)
-        # The partner profile: the side navigation shows partners their offer requests.
-        .select_related("organization__partner_profile", "user")
+        .select_related("organization", "user")
         .filter(**lookup)
         .first()
     )

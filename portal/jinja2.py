@@ -38,9 +38,9 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django_htmx.jinja import htmx_script
 from jinja2 import ChainableUndefined, Environment, pass_context
 
+from portal.icons import icon
 from portal.navigation import account_links, organization_links
-from portal.templatetags.icons import icon
-from tags.templatetags.tag_chips import tag_chip
+from tags.chips import tag_chip
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:

@@ -1,4 +1,4 @@
-"""`{% tag_chip tag %}`: a tag's chip, its name on its colour.
+"""`{{ tag_chip(tag) }}` in a page template: a tag's chip, its name on its colour.
 
 The text is white or near-black, whichever reads better on the colour. The colour is an SVG fill,
 not an inline style, so the page's Content-Security-Policy stays strict.
@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from tags import colours
 from tags.models import Tag
 
-register = template.Library()
 
-
-@register.simple_tag
 def tag_chip(tag: Tag) -> SafeString:
     return _chip(tag.name, tag.colour)
 
