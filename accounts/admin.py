@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from accounts.models import Session, User
 from accounts.services import do_end_sessions, do_reactivate_user, do_update_profile
 from portal.admin import PortalModelAdmin, record_admin_change
+from portal.audit_actions import AdminAction
 
 # Fields only a superuser may change: admin rights, and the login itself. Without this, anyone with
 # the "change user" permission (the support group) could make themselves a superuser, or take
@@ -98,7 +99,7 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
         others = [f for f in form.changed_data if f not in PROFILE_FIELDS]
         if others:
             obj.save(update_fields=[f for f in others if f not in ("groups", "user_permissions")])
-            record_admin_change(request, "changed", obj, others)
+            record_admin_change(request, AdminAction.ADMIN_CHANGED, obj, others)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))

@@ -36,6 +36,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.audit_actions import AccountAction
 from accounts.forms import PasswordChangeForm
 from accounts.inventory import (
     ConfirmedInventory,
@@ -93,7 +94,7 @@ def do_change_compromised_password(
             user, new_password, actor=actor, keep_session_key=keep_session_key
         )
         record_event(
-            "compromised_wizard.started",
+            AccountAction.COMPROMISED_WIZARD_STARTED,
             actor=actor,
             target=user,
             subject_user=user,
@@ -128,7 +129,7 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
     ]
     with transaction.atomic():
         record_event(
-            "compromised_wizard.completed",
+            AccountAction.COMPROMISED_WIZARD_COMPLETED,
             actor=actor,
             target=user,
             subject_user=user,

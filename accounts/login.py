@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from accounts.audit_actions import AccountAction
 from accounts.models import KnownBrowser, User
 from portal import ratelimit
 from portal.audit import record_event
@@ -137,7 +138,7 @@ def attempt_login(request: HttpRequest, email: str, password: str) -> LoginResul
     user = authenticate(request, username=email, password=password)
     if user is None:
         if known is not None:
-            record_event("user.login_failed", actor=None, subject_user=known)
+            record_event(AccountAction.USER_LOGIN_FAILED, actor=None, subject_user=known)
         return LoginResult()
     # Only failures use up the limits: the owner's own sign-in gives its counts back.
     ratelimit.reset("login-account-ip", account_ip)

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit_actions import AccountAction
 from accounts.login import forget_known_browsers
 from accounts.models import Session, User
 from portal import ratelimit
@@ -68,7 +69,7 @@ def do_create_user(
             # unique constraint on the canonical address decides, and the caller hears the
             # same answer.
             raise EmailTaken(email) from exc
-        record_event("user.signed_up", actor=user, target=user, subject_user=user)
+        record_event(AccountAction.USER_SIGNED_UP, actor=user, target=user, subject_user=user)
         send_verification_email(user)
     return user
 
@@ -133,7 +134,11 @@ def _mark_email_verified(user: User, *, proof: str) -> None:
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
     record_event(
-        "user.email_verified", actor=user, target=user, subject_user=user, data={"proof": proof}
+        AccountAction.USER_EMAIL_VERIFIED,
+        actor=user,
+        target=user,
+        subject_user=user,
+        data={"proof": proof},
     )
 
 
@@ -149,7 +154,7 @@ def do_update_profile(user: User, *, actor: User, **fields: Any) -> User:
             setattr(user, name, fields[name])
         user.save(update_fields=changed)
         event = record_event(
-            "user.profile_updated",
+            AccountAction.USER_PROFILE_UPDATED,
             actor=actor,
             target=user,
             subject_user=user,
@@ -227,7 +232,7 @@ def _set_password(
     with translation.override(user.language or settings.LANGUAGE_CODE):
         still = still_working_after_a_new_password(user)
     record_event(
-        "user.password_changed",
+        AccountAction.USER_PASSWORD_CHANGED,
         actor=actor,
         target=user,
         subject_user=user,
@@ -261,7 +266,7 @@ def do_end_sessions(user: User, *, keep_session_key: str | None, actor: User) ->
     with transaction.atomic():
         ended = end_other_sessions(user, keep_session_key=keep_session_key)
         record_event(
-            "user.sessions_ended",
+            AccountAction.USER_SESSIONS_ENDED,
             actor=actor,
             target=user,
             subject_user=user,
@@ -274,7 +279,9 @@ def do_end_session(user: User, session_key: str, *, actor: User) -> bool:
     with transaction.atomic():
         deleted, _ = Session.objects.filter(user=user, session_key=session_key).delete()
         if deleted:
-            record_event("user.session_ended", actor=actor, target=user, subject_user=user)
+            record_event(
+                AccountAction.USER_SESSION_ENDED, actor=actor, target=user, subject_user=user
+            )
     return bool(deleted)
 
 
@@ -283,7 +290,7 @@ def do_reactivate_user(user: User, *, actor: User | None) -> None:
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record_event("user.reactivated", actor=actor, target=user, subject_user=user)
+        record_event(AccountAction.USER_REACTIVATED, actor=actor, target=user, subject_user=user)
 
 
 def do_request_password_reset(email: str, *, ip: str | None) -> None:
@@ -297,7 +304,9 @@ def do_request_password_reset(email: str, *, ip: str | None) -> None:
     with transaction.atomic():
         uid = urlsafe_base64_encode(str(user.pk).encode())
         token = default_token_generator.make_token(user)
-        record_event("user.password_reset_requested", actor=None, target=user, subject_user=user)
+        record_event(
+            AccountAction.USER_PASSWORD_RESET_REQUESTED, actor=None, target=user, subject_user=user
+        )
         send_email(
             "password_reset",
             to_user=user,

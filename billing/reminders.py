@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from billing.audit_actions import BillingAction
 from billing.models import (
     AUTO_RENEW_REMINDER_DAYS,
     CURRENCY,
@@ -407,7 +408,7 @@ def do_update_billing_preferences(
                 setattr(pref, name, wanted[name])
             pref.save(update_fields=[*changed, "updated_at"])
         record_event(
-            "billing_preferences.updated",
+            BillingAction.BILLING_PREFERENCES_UPDATED,
             actor=actor,
             target=pref,
             organization_id=membership.organization_id,

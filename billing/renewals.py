@@ -34,6 +34,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from billing.audit_actions import BillingAction
 from billing.models import (
     CURRENCY,
     BalanceEntry,
@@ -73,9 +74,9 @@ def _locked_account(organization: Organization) -> BillingAccount:
 
 
 # The credit reasons and the audit action each one writes.
-CREDIT_REASONS: dict[str, str] = {
-    BalanceEntry.Reason.CREDIT: "balance.credited",
-    BalanceEntry.Reason.PAYMENT: "payment.recorded",
+CREDIT_REASONS: dict[str, BillingAction] = {
+    BalanceEntry.Reason.CREDIT: BillingAction.BALANCE_CREDITED,
+    BalanceEntry.Reason.PAYMENT: BillingAction.PAYMENT_RECORDED,
 }
 
 
@@ -223,7 +224,7 @@ def _renew(
         product=product, previous_expiry=previous_expiry, new_expiry=new_expiry, invoice=invoice
     )
     record_event(
-        "product.renewed",
+        BillingAction.PRODUCT_RENEWED,
         actor=None,
         target=product,
         organization_id=payer.pk,
@@ -352,7 +353,7 @@ def _report_short_balance(product: Product, payer: Organization, account: Billin
     check-then-write below cannot race with another worker."""
     expiry = product.expires_on.isoformat()
     already = AuditEvent.objects.filter(
-        action="product.renewal_failed",
+        action=BillingAction.PRODUCT_RENEWAL_FAILED,
         organization_id=payer.pk,
         target_type=Product._meta.label_lower,
         target_id=str(product.pk),
@@ -361,7 +362,7 @@ def _report_short_balance(product: Product, payer: Organization, account: Billin
     if already:
         return
     record_event(
-        "product.renewal_failed",
+        BillingAction.PRODUCT_RENEWAL_FAILED,
         actor=None,
         target=product,
         organization_id=payer.pk,

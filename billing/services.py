@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import User
+from billing.audit_actions import BillingAction
 from billing.models import BillingAccount, Contact, Product
 from organizations.models import Membership, Organization, Role
 from portal.audit import record_event
@@ -74,7 +75,7 @@ def do_set_auto_renew(product: Product, on: bool, *, actor: User) -> Product:
             locked.auto_renew = on
             locked.save(update_fields=["auto_renew"])
             record_event(
-                "product.auto_renew_changed",
+                BillingAction.PRODUCT_AUTO_RENEW_CHANGED,
                 actor=actor,
                 target=locked,
                 organization_id=locked.organization_id,
@@ -107,7 +108,7 @@ def do_set_product_assignees(product: Product, users: Iterable[User], *, actor: 
             locked.assignees.set(wanted)
             emails = dict(User.objects.filter(pk__in=added | removed).values_list("pk", "email"))
             record_event(
-                "product.assignees_changed",
+                BillingAction.PRODUCT_ASSIGNEES_CHANGED,
                 actor=actor,
                 target=locked,
                 organization_id=locked.organization_id,
@@ -158,7 +159,7 @@ def do_update_contact(contact: Contact, data: Mapping[str, Any], *, actor: User)
         if changed:
             locked.save(update_fields=changed)
             record_event(
-                "contact.updated",
+                BillingAction.CONTACT_UPDATED,
                 actor=actor,
                 target=locked,
                 organization_id=locked.organization_id,
@@ -183,7 +184,7 @@ def do_update_billing_details(
         if changed:
             account.save(update_fields=changed)
             record_event(
-                "billing_details.updated",
+                BillingAction.BILLING_DETAILS_UPDATED,
                 actor=actor,
                 target=account,
                 organization_id=organization.pk,

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from offers.audit_actions import OfferAction
 from offers.matching import partner_accepts
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import Membership, PartnerProfile
@@ -121,7 +122,7 @@ def do_update_partner_settings(
             [PartnerSubscription(partner=partner, category=c) for c in sorted(wanted - have)]
         )
         record_event(
-            "partner.settings_updated",
+            OfferAction.PARTNER_SETTINGS_UPDATED,
             actor=actor,
             target=partner,
             organization_id=partner.organization_id,
@@ -195,7 +196,7 @@ def do_send_proposal(
                 code="already_proposed",
             ) from exc
         record_event(
-            "offer_request.proposal_sent",
+            OfferAction.OFFER_REQUEST_PROPOSAL_SENT,
             actor=actor,
             target=proposal,
             organization_id=partner.organization_id,
@@ -253,7 +254,7 @@ def do_report_request(
                 _("Your organization reported this request already."), code="already_reported"
             ) from exc
         record_event(
-            "offer_request.reported",
+            OfferAction.OFFER_REQUEST_REPORTED,
             actor=actor,
             target=offer,
             organization_id=partner.organization_id,
@@ -275,7 +276,7 @@ def do_hide_request(offer: OfferRequest, *, actor: User) -> None:
         offer.save(update_fields=["hidden_at"])
         Report.objects.filter(request=offer, resolved_at=None).update(resolved_at=now)
         record_event(
-            "offer_request.hidden",
+            OfferAction.OFFER_REQUEST_HIDDEN,
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
@@ -292,7 +293,7 @@ def do_resolve_reports(reports: QuerySet[Report], *, actor: User) -> int:
         )
         for report in open_reports:
             record_event(
-                "offer_request.report_resolved",
+                OfferAction.OFFER_REQUEST_REPORT_RESOLVED,
                 actor=actor,
                 target=report.request,
                 organization_id=report.request.organization_id,
@@ -311,7 +312,7 @@ def do_set_partner_status(partner: PartnerProfile, *, active: bool, actor: User)
         partner.is_active = active
         partner.save(update_fields=["is_active"])
         record_event(
-            "partner.status_granted" if active else "partner.status_withdrawn",
+            OfferAction.PARTNER_STATUS_GRANTED if active else OfferAction.PARTNER_STATUS_WITHDRAWN,
             actor=actor,
             target=partner,
             organization_id=partner.organization_id,

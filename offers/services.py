@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from offers.audit_actions import OfferAction
 from offers.categories import (
     BUDGETS,
     CATEGORIES,
@@ -254,7 +255,7 @@ def do_post_request(membership: Membership, data: dict[str, Any], *, actor: User
         _rate_limit(actor)
         offer.save()
         record_event(
-            "offer_request.posted",
+            OfferAction.OFFER_REQUEST_POSTED,
             actor=actor,
             target=offer,
             organization_id=org.pk,
@@ -360,7 +361,7 @@ def do_cancel_request(offer: OfferRequest, *, actor: User | None = None) -> bool
         if not _end(offer, Status.CANCELLED):
             return False
         record_event(
-            "offer_request.cancelled",
+            OfferAction.OFFER_REQUEST_CANCELLED,
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
@@ -378,7 +379,7 @@ def do_close_request(offer: OfferRequest, *, actor: User, by_staff: bool = False
         if not _end(offer, Status.CLOSED):
             return False
         record_event(
-            "offer_request.closed",
+            OfferAction.OFFER_REQUEST_CLOSED,
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
@@ -394,7 +395,7 @@ def do_delete_request(offer: OfferRequest, *, actor: User) -> None:
     with transaction.atomic():
         proposals = offer.proposals.count()
         record_event(
-            "offer_request.deleted",
+            OfferAction.OFFER_REQUEST_DELETED,
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
@@ -421,7 +422,7 @@ def do_choose_proposal(proposal: Proposal, *, actor: User) -> None:
         if not changed:
             raise RequestEnded(offer)
         record_event(
-            "offer_request.proposal_chosen",
+            OfferAction.OFFER_REQUEST_PROPOSAL_CHOSEN,
             actor=actor,
             target=offer,
             organization_id=offer.organization_id,
@@ -510,7 +511,7 @@ def expire_requests(today: date | None = None) -> int:
                 continue
             offer = OfferRequest.objects.select_related("organization", "created_by").get(pk=pk)
             record_event(
-                "offer_request.expired",
+                OfferAction.OFFER_REQUEST_EXPIRED,
                 actor=None,
                 target=offer,
                 organization_id=offer.organization_id,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit_actions import AccountAction
 from accounts.models import User
 from accounts.services import (
     EmailTaken,
@@ -29,6 +30,7 @@ from accounts.services import (
     ensure_email_verified,
     tell_owner_of_sign_up_attempt,
 )
+from organizations.audit_actions import OrganizationAction
 from organizations.models import Invitation, Membership, Organization, Role
 from organizations.validators import validate_organization_name
 from portal import ratelimit
@@ -93,7 +95,12 @@ def do_create_organization(name: str, *, creator: User, **fields: Any) -> Organi
     with transaction.atomic():
         org = Organization.objects.create(name=name.strip(), slug=_unique_slug(name), **fields)
         Membership.objects.create(organization=org, user=creator, role=Role.LEGAL_REPRESENTATIVE)
-        record_event("organization.created", actor=creator, target=org, organization_id=org.pk)
+        record_event(
+            OrganizationAction.ORGANIZATION_CREATED,
+            actor=creator,
+            target=org,
+            organization_id=org.pk,
+        )
     return org
 
 
@@ -106,7 +113,7 @@ def do_update_organization(org: Organization, *, actor: User, **fields: Any) -> 
             setattr(org, name, value)
         org.save(update_fields=list(fields))
         record_event(
-            "organization.updated",
+            OrganizationAction.ORGANIZATION_UPDATED,
             actor=actor,
             target=org,
             organization_id=org.pk,
@@ -213,7 +220,7 @@ def do_change_role(
         membership.billing_rights = billing_rights
         membership.save(update_fields=["role", "billing_rights"])
         record_event(
-            "member.role_changed",
+            OrganizationAction.MEMBER_ROLE_CHANGED,
             actor=actor,
             target=membership,
             organization_id=org.pk,
@@ -249,7 +256,7 @@ def do_remove_member(membership: Membership, *, actor: User) -> None:
         _ensure_other_legal_representative(org, membership)
         removed_user = membership.user
         record_event(
-            "member.removed",
+            OrganizationAction.MEMBER_REMOVED,
             actor=actor,
             target=membership,
             organization_id=org.pk,
@@ -273,7 +280,7 @@ def do_leave_organization(membership: Membership, *, actor: User) -> None:
             raise PermissionDenied
         _ensure_other_legal_representative(org, membership)
         record_event(
-            "member.left",
+            OrganizationAction.MEMBER_LEFT,
             actor=actor,
             target=membership,
             organization_id=org.pk,
@@ -322,7 +329,7 @@ def do_deactivate_user(user: User, *, actor: User | None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
         user.sessions.all().delete()
-        record_event("user.deactivated", actor=actor, target=user, subject_user=user)
+        record_event(AccountAction.USER_DEACTIVATED, actor=actor, target=user, subject_user=user)
 
 
 def do_delete_user(user: User, *, actor: User | None) -> None:
@@ -330,7 +337,9 @@ def do_delete_user(user: User, *, actor: User | None) -> None:
     representative."""
     with transaction.atomic():
         _ensure_user_can_go(user)
-        record_event("user.deleted", actor=actor, target=user, data={"email": user.email})
+        record_event(
+            AccountAction.USER_DELETED, actor=actor, target=user, data={"email": user.email}
+        )
         user.delete()
 
 
@@ -378,7 +387,7 @@ def do_invite_member(
             expires_at=now + INVITATION_VALIDITY,
         )
         record_event(
-            "member.invited",
+            OrganizationAction.MEMBER_INVITED,
             actor=actor,
             target=invitation,
             organization_id=org.pk,
@@ -421,7 +430,7 @@ def do_revoke_invitation(invitation: Invitation, *, actor: User) -> None:
         if not revoked:
             return
         record_event(
-            "member.invitation_revoked",
+            OrganizationAction.MEMBER_INVITATION_REVOKED,
             actor=actor,
             target=invitation,
             organization_id=invitation.organization_id,
@@ -452,7 +461,7 @@ def do_accept_invitation(invitation: Invitation, *, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         record_event(
-            "member.joined",
+            OrganizationAction.MEMBER_JOINED,
             actor=user,
             target=membership,
             organization_id=invitation.organization_id,

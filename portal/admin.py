@@ -38,6 +38,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
 from portal.audit import record_event
+from portal.audit_actions import AdminAction
 from portal.models import AuditEvent, Notification
 
 SECRET_FIELDS = frozenset({"session_key", "session_data", "password", "body_text", "body_html"})
@@ -94,7 +95,7 @@ class SecretFreeMixin:
 
 def record_admin_change(
     request: HttpRequest,
-    action: str,
+    action: AdminAction,
     obj: Model,
     fields: Sequence[str],
     *,
@@ -105,7 +106,7 @@ def record_admin_change(
     user_model = get_user_model()
     subject = obj if isinstance(obj, user_model) else getattr(obj, "user", None)
     record_event(
-        f"admin.{action}",
+        action,
         actor=request.user,
         target=obj,
         organization_id=organization_id or getattr(obj, "organization_id", None),
@@ -130,7 +131,7 @@ class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin):
         if form.changed_data or not change:
             record_admin_change(
                 request,
-                "changed" if change else "added",
+                AdminAction.ADMIN_CHANGED if change else AdminAction.ADMIN_ADDED,
                 obj,
                 form.changed_data,
                 organization_id=self.audit_organization_id(obj),
@@ -138,7 +139,11 @@ class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record_admin_change(
-            request, "deleted", obj, [], organization_id=self.audit_organization_id(obj)
+            request,
+            AdminAction.ADMIN_DELETED,
+            obj,
+            [],
+            organization_id=self.audit_organization_id(obj),
         )
         super().delete_model(request, obj)
 
@@ -150,11 +155,11 @@ class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
-            record_admin_change(request, "added", obj, [])
+            record_admin_change(request, AdminAction.ADMIN_ADDED, obj, [])
         for obj, fields in formset.changed_objects:
-            record_admin_change(request, "changed", obj, fields)
+            record_admin_change(request, AdminAction.ADMIN_CHANGED, obj, fields)
         for obj in formset.deleted_objects:
-            record_admin_change(request, "deleted", obj, [])
+            record_admin_change(request, AdminAction.ADMIN_DELETED, obj, [])
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         parts = lookup.split(LOOKUP_SEP)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from portal.audit_actions import AuditAction
 from portal.models import AuditEvent
 from portal.request_context import current_request_meta
 
@@ -18,7 +19,7 @@ REPEAT_WINDOW = timedelta(minutes=1)
 
 
 def record_event(
-    action: str,
+    action: AuditAction,
     *,
     actor: Any | None,
     target: models.Model | None = None,
@@ -37,10 +38,13 @@ def record_event(
     `data["last_at"]`) instead of writing a new row. The event keeps the address of its first
     occurrence.
     """
+    if not isinstance(action, AuditAction):
+        # A string would be stored without a label: the apps' AuditAction members only.
+        raise TypeError(f"record_event takes an AuditAction, not {action!r}.")
     meta = current_request_meta()
     actor_obj = actor if getattr(actor, "pk", None) else None
     fields: dict[str, Any] = {
-        "action": action,
+        "action": action.value,
         "actor": actor_obj,
         "subject_user": subject_user,
         "target_type": target._meta.label_lower if target is not None else "",

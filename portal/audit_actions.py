@@ -1,91 +1,60 @@
-"""What each audit action means, in the user's words (shown on activity pages).
+"""The vocabulary of the audit log: which actions exist and what each means in the reader's words.
 
-Actions are stable identifiers `<noun>.<verb>` written by the services; add the label of a new one
-here. An action without a label is shown as its identifier.
+Each app declares the actions it writes in its own `audit_actions.py`, as a subclass of
+`AuditAction` (a Django `TextChoices`): a stable identifier `<noun>.<verb>` that is stored, and
+its label, shown on the activity pages and the security review:
+
+    class TagAction(AuditAction):
+        TAG_CREATED = "tag.created", _("Tag created")
+
+`portal.audit.record_event` takes only such a member, never a string, so an action cannot be
+written without a label (the tests check that every label is translated in every language).
+Renaming an identifier would orphan the events already stored under it: add a new action instead.
 """
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from functools import cache
+
+from django.db import models
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
-ACTION_LABELS: dict[str, Promise] = {
-    "user.signed_up": _("Account created"),
-    "user.email_verified": _("Email address verified"),
-    "user.login_failed": _("Failed sign-in attempt"),
-    "user.password_changed": _("Password changed"),
-    "user.password_reset_requested": _("Password reset requested"),
-    "user.profile_updated": _("Profile updated"),
-    "admin.added": _("Added by staff"),
-    "admin.changed": _("Changed by staff"),
-    "admin.deleted": _("Deleted by staff"),
-    "user.sessions_ended": _("Other sessions signed out"),
-    "user.session_ended": _("A session was signed out"),
-    "user.deactivated": _("Account deactivated"),
-    "user.reactivated": _("Account reactivated"),
-    "user.deleted": _("Account deleted"),
-    "compromised_wizard.started": _("Password changed because it was thought compromised"),
-    "compromised_wizard.completed": _("Password-compromised steps completed"),
-    "two_factor.method_added": _("Two-factor method added"),
-    "two_factor.method_removed": _("Two-factor method removed"),
-    "two_factor.method_replaced": _("Two-factor method moved to a new device"),
-    "two_factor.method_renamed": _("Two-factor method renamed"),
-    "two_factor.disabled": _("Two-factor authentication turned off"),
-    "two_factor.failed": _("Wrong two-factor code"),
-    "two_factor.codes_limited": _("Too many wrong two-factor codes: someone knows the password"),
-    "two_factor.emergency_code_used": _("Emergency code used"),
-    "two_factor.emergency_codes_regenerated": _("New emergency codes"),
-    "two_factor.kauth_registered": _("kAuth app registered"),
-    "two_factor.kauth_approved": _("Sign-in approved on kAuth"),
-    "two_factor.kauth_denied": _("Sign-in denied on kAuth"),
-    "two_factor.kauth_failed": _("Wrong number picked on kAuth"),
-    "two_factor.kauth_answer_refused": _("kAuth answer refused"),
-    "two_factor.recovery_requested": _("Assistance requested (identity check)"),
-    "two_factor.recovery_approved": _("Identity check approved"),
-    "two_factor.recovery_rejected": _("Identity check rejected"),
-    "app_password.created": _("Application password created"),
-    "app_password.revoked": _("Application passwords revoked"),
-    "token.created": _("API token created"),
-    "token.revoked": _("API tokens revoked"),
-    "token.leaked_revoked": _("API token revoked after it was found in the wild"),
-    "token.deactivated_unused": _("API tokens deactivated after a year without use"),
-    "organization.created": _("Organization created"),
-    "organization.updated": _("Organization details changed"),
-    "member.invited": _("Member invited"),
-    "member.invitation_revoked": _("Invitation withdrawn"),
-    "member.joined": _("Member joined"),
-    "member.role_changed": _("Role changed"),
-    "member.removed": _("Member removed"),
-    "member.left": _("Member left"),
-    "product.auto_renew_changed": _("Automatic renewal turned on or off"),
-    "product.assignees_changed": _("Product given to collaborators"),
-    "contact.updated": _("Owner contact details changed"),
-    "billing_details.updated": _("Billing details changed"),
-    "balance.credited": _("Credit added to the balance"),
-    "payment.recorded": _("Payment recorded"),
-    "product.renewed": _("Product renewed automatically"),
-    "product.renewal_failed": _("Automatic renewal not possible: balance too low"),
-    "billing_preferences.updated": _("Billing notification preferences changed"),
-    "tag.created": _("Tag created"),
-    "tag.updated": _("Tag renamed or recoloured"),
-    "tag.deleted": _("Tag deleted"),
-    "tag.merged": _("Tag merged into another"),
-    "offer_request.posted": _("Offer request posted"),
-    "offer_request.cancelled": _("Offer request cancelled"),
-    "offer_request.closed": _("Offer request closed"),
-    "offer_request.deleted": _("Offer request deleted"),
-    "offer_request.proposal_chosen": _("Proposal chosen, offer request closed"),
-    "offer_request.expired": _("Offer request expired"),
-    "offer_request.hidden": _("Offer request hidden by support"),
-    "offer_request.proposal_sent": _("Proposal sent to an offer request"),
-    "offer_request.reported": _("Offer request reported"),
-    "offer_request.report_resolved": _("Report on an offer request resolved"),
-    "partner.settings_updated": _("Partner settings changed"),
-    "partner.status_granted": _("Partner status granted"),
-    "partner.status_withdrawn": _("Partner status withdrawn"),
-}
+
+class AuditAction(models.TextChoices):
+    """The base of every app's actions (it has none of its own but the admin's, below)."""
+
+
+class AdminAction(AuditAction):
+    """Changes made by support staff in the admin (portal.admin.record_admin_change)."""
+
+    ADMIN_ADDED = "admin.added", _("Added by staff")
+    ADMIN_CHANGED = "admin.changed", _("Changed by staff")
+    ADMIN_DELETED = "admin.deleted", _("Deleted by staff")
+
+
+def _subclasses(cls: type[AuditAction]) -> list[type[AuditAction]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+@cache
+def all_actions() -> dict[str, AuditAction]:
+    """Every action of every installed app, by identifier. Two apps declaring the same
+    identifier is a mistake that stops here."""
+    autodiscover_modules("audit_actions")  # each app's module, imported once
+    actions: dict[str, AuditAction] = {}
+    for cls in _subclasses(AuditAction):
+        for action in cls:
+            if action.value in actions:
+                raise ValueError(f"The audit action {action.value!r} is declared twice.")
+            actions[action.value] = action
+    return actions
 
 
 def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
+    """The label of a stored action; an identifier no app declares any more shows as itself."""
+    known = all_actions().get(action)
+    return str(known.label) if known is not None else action

@@ -23,6 +23,7 @@ from portal import ratelimit
 from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
+from security.audit_actions import SecurityAction
 from security.methods import has_two_factor
 from security.models.app_passwords import ApplicationPassword, AppService
 
@@ -59,7 +60,9 @@ def do_create_app_password(
             digest=digest(normalize(secret)),
             services=[s for s in AppService.values if s in services],
         )
-        event = record_event("app_password.created", actor=actor, target=created, subject_user=user)
+        event = record_event(
+            SecurityAction.APP_PASSWORD_CREATED, actor=actor, target=created, subject_user=user
+        )
         send_email(
             "app_password_created",
             to_user=user,
@@ -83,7 +86,7 @@ def do_revoke_app_passwords(user: User, ids: list[int] | None, *, actor: User) -
         count = active.update(revoked_at=timezone.now())
         if count:
             record_event(
-                "app_password.revoked",
+                SecurityAction.APP_PASSWORD_REVOKED,
                 actor=actor,
                 target=single,
                 subject_user=user,

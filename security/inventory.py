@@ -22,6 +22,7 @@ from accounts.inventory import (
 from accounts.models import User
 from portal.models import AuditEvent
 from security import app_passwords
+from security.audit_actions import SecurityAction
 from security.methods import kind_label, methods_for, public_id
 from security.models import ApplicationPassword
 
@@ -29,7 +30,7 @@ from security.models import ApplicationPassword
 # a way in once the password is changed; step 2 points these out.
 RECENTLY_ADDED = timedelta(days=7)
 # What security.services.do_remove_method records (the last method's removal turns 2FA off).
-REMOVAL_ACTIONS = ("two_factor.method_removed", "two_factor.disabled")
+REMOVAL_ACTIONS = (SecurityAction.TWO_FACTOR_METHOD_REMOVED, SecurityAction.TWO_FACTOR_DISABLED)
 
 
 class ApplicationPasswords(CredentialInventory):

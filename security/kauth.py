@@ -30,6 +30,7 @@ from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
 from portal.request_context import current_request_meta
+from security.audit_actions import SecurityAction
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,10 @@ def do_enroll_device(code: str) -> tuple[KAuthDevice, str, bytes] | None:
         enrollment.device = device
         enrollment.save(update_fields=["device"])
         record_event(
-            "two_factor.kauth_registered", actor=None, target=device, subject_user=enrollment.user
+            SecurityAction.TWO_FACTOR_KAUTH_REGISTERED,
+            actor=None,
+            target=device,
+            subject_user=enrollment.user,
         )
     return device, credential, seed
 
@@ -246,7 +250,7 @@ def do_answer_challenge(
             # A device can send these at will: repeats are counted on one event (and the API
             # limits each device's requests), so they cannot push real events off the review.
             record_event(
-                "two_factor.kauth_answer_refused",
+                SecurityAction.TWO_FACTOR_KAUTH_ANSWER_REFUSED,
                 actor=None,
                 target=device,
                 subject_user=device.user,
@@ -254,16 +258,17 @@ def do_answer_challenge(
             )
             return "refused"
         if not approve:
-            status = KAuthChallenge.Status.DENIED
+            status, action = KAuthChallenge.Status.DENIED, SecurityAction.TWO_FACTOR_KAUTH_DENIED
         elif number == challenge.number:
             status = KAuthChallenge.Status.APPROVED
+            action = SecurityAction.TWO_FACTOR_KAUTH_APPROVED
         else:
-            status = KAuthChallenge.Status.FAILED
+            status, action = KAuthChallenge.Status.FAILED, SecurityAction.TWO_FACTOR_KAUTH_FAILED
         challenge.status = status
         challenge.answered_at = now
         challenge.save(update_fields=["status", "answered_at"])
         record_event(
-            f"two_factor.kauth_{status}",
+            action,
             actor=None,
             target=device,
             subject_user=device.user,

@@ -19,6 +19,7 @@ from portal import ratelimit
 from portal.audit import record_event
 from portal.outbox import send_email
 from portal.request_context import current_request_meta
+from security.audit_actions import SecurityAction
 from security.forms import sniff_document
 from security.methods import METHOD_MODELS
 from security.models import EmergencyCodesDevice, IdentityVerificationRequest
@@ -71,7 +72,10 @@ def do_request_identity_verification(
         with transaction.atomic():
             request.save()
             record_event(
-                "two_factor.recovery_requested", actor=user, target=request, subject_user=user
+                SecurityAction.TWO_FACTOR_RECOVERY_REQUESTED,
+                actor=user,
+                target=request,
+                subject_user=user,
             )
             send_email(
                 "identity_request_received",
@@ -123,7 +127,9 @@ def do_decide_identity_verification(
         _delete_documents(request)
         request.save()
         record_event(
-            "two_factor.recovery_approved" if approve else "two_factor.recovery_rejected",
+            SecurityAction.TWO_FACTOR_RECOVERY_APPROVED
+            if approve
+            else SecurityAction.TWO_FACTOR_RECOVERY_REJECTED,
             actor=actor,
             target=request,
             subject_user=user,

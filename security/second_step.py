@@ -36,6 +36,7 @@ from portal.audit import record_event
 from portal.outbox import send_email
 from portal.request_context import client_ip
 from security import kauth
+from security.audit_actions import SecurityAction
 from security.methods import has_two_factor, preferred_method
 from security.models import IdentityVerificationRequest, KAuthDevice, SMSDevice
 from security.sms import send_code
@@ -185,7 +186,7 @@ def _tell_the_owner(user: User, verdict: ratelimit.Verdict) -> None:
     if not cache.add(key, 1, timeout=window + 1):
         return
     event = record_event(
-        "two_factor.codes_limited",
+        SecurityAction.TWO_FACTOR_CODES_LIMITED,
         actor=None,
         subject_user=user,
         data={"limit": verdict.limit},

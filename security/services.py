@@ -15,6 +15,7 @@ from organizations.models import Membership, Organization
 from portal.audit import record_event
 from portal.models import AuditEvent
 from portal.outbox import send_email
+from security.audit_actions import SecurityAction
 from security.kauth import leave_removal_notice
 from security.methods import emergency_device, kind_label, methods_for, preferred_method
 from security.models import (
@@ -99,7 +100,7 @@ def do_activate_method(
             codes = _replace_emergency_codes(actor)
             end_other_sessions(actor, keep_session_key=keep_session_key)
         event = record_event(
-            "two_factor.method_added",
+            SecurityAction.TWO_FACTOR_METHOD_ADDED,
             actor=actor,
             target=device,
             subject_user=actor,
@@ -135,7 +136,7 @@ def do_replace_method(old: Device, new: Device, code: str, *, actor: User) -> No
         old_name = old.name
         old.delete()
         event = record_event(
-            "two_factor.method_replaced",
+            SecurityAction.TWO_FACTOR_METHOD_REPLACED,
             actor=actor,
             target=new,
             subject_user=actor,
@@ -167,7 +168,7 @@ def do_regenerate_emergency_codes(user: User, *, actor: User) -> list[str]:
     with transaction.atomic():
         codes = _replace_emergency_codes(user)
         event = record_event(
-            "two_factor.emergency_codes_regenerated", actor=actor, subject_user=user
+            SecurityAction.TWO_FACTOR_EMERGENCY_CODES_REGENERATED, actor=actor, subject_user=user
         )
         _notify(user, "emergency_codes_regenerated", {}, event=event)
     return codes
@@ -179,7 +180,7 @@ def record_emergency_code_used(user: User) -> None:
     remaining = device.remaining if device else 0
     with transaction.atomic():
         event = record_event(
-            "two_factor.emergency_code_used",
+            SecurityAction.TWO_FACTOR_EMERGENCY_CODE_USED,
             actor=user,
             subject_user=user,
             data={"remaining": remaining},
@@ -191,7 +192,9 @@ def do_rename_method(device: Device, name: str, *, actor: User) -> None:
     with transaction.atomic():
         device.name = name.strip()[:64]
         device.save(update_fields=["name"])
-        record_event("two_factor.method_renamed", actor=actor, target=device, subject_user=actor)
+        record_event(
+            SecurityAction.TWO_FACTOR_METHOD_RENAMED, actor=actor, target=device, subject_user=actor
+        )
 
 
 def do_set_preferred_method(user: User, device: Device, *, actor: User) -> None:
@@ -218,7 +221,9 @@ def do_remove_method(device: Device, *, actor: User) -> bool:
             if requiring:
                 raise TwoFactorRequired(requiring)
         event = record_event(
-            "two_factor.disabled" if turning_off else "two_factor.method_removed",
+            SecurityAction.TWO_FACTOR_DISABLED
+            if turning_off
+            else SecurityAction.TWO_FACTOR_METHOD_REMOVED,
             actor=actor,
             target=device,
             subject_user=user,
@@ -253,7 +258,9 @@ def do_set_organization_requirement(org: Organization, required: bool, *, actor:
         policy.changed_at = timezone.now()
         policy.save(update_fields=["require_two_factor", "changed_at"])
         record_event(
-            "organization.two_factor_required" if required else "organization.two_factor_optional",
+            SecurityAction.ORGANIZATION_TWO_FACTOR_REQUIRED
+            if required
+            else SecurityAction.ORGANIZATION_TWO_FACTOR_OPTIONAL,
             actor=actor,
             target=org,
             organization_id=org.pk,

@@ -29,6 +29,7 @@ from organizations.models import Membership
 from portal.audit import record_event
 from security import activation, kauth_views, second_step, services
 from security import recovery as recovery_services
+from security.audit_actions import SecurityAction
 from security.forms import (
     AuthenticatorNameForm,
     CodeForm,
@@ -128,7 +129,9 @@ def verify(request: HttpRequest) -> HttpResponse:
                 services.record_emergency_code_used(user)
             return second_step.complete(request, user, device)
         else:
-            record_event("two_factor.failed", actor=None, subject_user=user, target=device)
+            record_event(
+                SecurityAction.TWO_FACTOR_FAILED, actor=None, subject_user=user, target=device
+            )
             form.add_error("code", _("This code is not right, or it was already used."))
     others = [m for m in methods if m.persistent_id != device.persistent_id]
     return render(

@@ -15,6 +15,7 @@ from organizations import access
 from organizations.models import Membership
 from portal.audit import record_event
 from tags import colours
+from tags.audit_actions import TagAction
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key
 
 # Codes of the refusals the API answers with 409 and 422 rather than 400 (tags/api/views.py).
@@ -97,7 +98,7 @@ def do_create_tag(membership: Membership, name: str, colour: str, *, actor: obje
                 colour=colour,
             )
             record_event(
-                "tag.created",
+                TagAction.TAG_CREATED,
                 actor=actor,
                 target=tag,
                 organization_id=membership.organization_id,
@@ -128,7 +129,7 @@ def do_update_tag(
         with transaction.atomic():
             tag.save(update_fields=["name", "key", "slug", "colour"])
             record_event(
-                "tag.updated",
+                TagAction.TAG_UPDATED,
                 actor=actor,
                 target=tag,
                 organization_id=tag.organization_id,
@@ -147,7 +148,7 @@ def do_delete_tag(membership: Membership, tag: Tag, *, actor: object) -> int:
     with transaction.atomic():
         count = tag.products.count()
         record_event(
-            "tag.deleted",
+            TagAction.TAG_DELETED,
             actor=actor,
             organization_id=tag.organization_id,
             data={"name": tag.name, "products": count},
@@ -170,7 +171,7 @@ def do_merge_tags(membership: Membership, source: Tag, target: Tag, *, actor: ob
         )
         target.products.add(*moving)
         record_event(
-            "tag.merged",
+            TagAction.TAG_MERGED,
             actor=actor,
             target=target,
             organization_id=target.organization_id,

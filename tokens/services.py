@@ -22,6 +22,7 @@ from portal.audit import record_event
 from portal.crypto import digest
 from portal.outbox import send_email
 from tokens import format as token_format
+from tokens.audit_actions import TokenAction
 from tokens.authentication import recent_tokens
 from tokens.models import UNUSED_LIMIT, ApiToken, MailingList, Subscriber
 from tokens.scopes import SCOPES
@@ -57,7 +58,7 @@ def do_create_token(
             expires_at=expires_at,
         )
         event = record_event(
-            "token.created",
+            TokenAction.TOKEN_CREATED,
             actor=actor,
             target=token,
             organization_id=organization.pk,
@@ -85,7 +86,9 @@ def do_revoke_tokens(user: User, ids: list[int], *, actor: User) -> int:
             revoked_at=timezone.now()
         )
         if count:
-            record_event("token.revoked", actor=actor, subject_user=user, data={"count": count})
+            record_event(
+                TokenAction.TOKEN_REVOKED, actor=actor, subject_user=user, data={"count": count}
+            )
     # At once in this process; the others forget their copies within seconds.
     recent_tokens.clear()
     return count
@@ -119,7 +122,7 @@ def do_revoke_leaked(secrets_found: list[str]) -> int:
         recent_tokens.clear()
         for token in leaked:
             event = record_event(
-                "token.leaked_revoked",
+                TokenAction.TOKEN_LEAKED_REVOKED,
                 actor=None,
                 target=token,
                 organization_id=token.organization_id,
@@ -220,7 +223,7 @@ def deactivate_unused_tokens(now: datetime | None = None) -> int:
             },
         )
     if count:
-        record_event("token.deactivated_unused", actor=None, data={"count": count})
+        record_event(TokenAction.TOKEN_DEACTIVATED_UNUSED, actor=None, data={"count": count})
     return count
 
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services
+from accounts.audit_actions import AccountAction
 from accounts.models import Session, User
 from organizations.models import Membership, Organization, Role
 from portal.audit import record_event
@@ -688,9 +689,9 @@ def test_sessions_page_needs_sign_in(client: Client) -> None:
 def test_activity_shows_own_events_and_not_other_users(
     as_alice: Client, alice: User, dave: User
 ) -> None:
-    record_event("user.profile_updated", actor=alice, target=alice, subject_user=alice)
-    record_event("user.login_failed", actor=None, subject_user=alice)
-    record_event("user.password_changed", actor=dave, target=dave, subject_user=dave)
+    record_event(AccountAction.USER_PROFILE_UPDATED, actor=alice, target=alice, subject_user=alice)
+    record_event(AccountAction.USER_LOGIN_FAILED, actor=None, subject_user=alice)
+    record_event(AccountAction.USER_PASSWORD_CHANGED, actor=dave, target=dave, subject_user=dave)
     page = text(as_alice.get(reverse("accounts:activity")))
     assert action_label("user.profile_updated") in page
     assert action_label("user.login_failed") in page

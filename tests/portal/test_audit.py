@@ -13,19 +13,25 @@ from django.test import Client, RequestFactory
 from django.urls import path
 from django.utils import timezone
 
+from accounts.audit_actions import AccountAction
 from accounts.models import User
+from organizations.audit_actions import OrganizationAction
 from organizations.models import Organization
 from portal.audit import record_event
 from portal.middleware import RequestContextMiddleware
 from portal.models import AuditEvent
+from security.audit_actions import SecurityAction
 from tests.accounts.helpers import next_full_hour
 from tests.factories import UserFactory
+from tokens.audit_actions import TokenAction
 
 
 def _probe_view(request: HttpRequest) -> HttpResponse:
     """Stands for a service called by a view: it records an event without seeing the request."""
     actor = User.objects.get(email=request.GET["actor"])
-    event = record_event("probe.changed", actor=actor, target=actor, subject_user=actor)
+    event = record_event(
+        AccountAction.USER_PROFILE_UPDATED, actor=actor, target=actor, subject_user=actor
+    )
     return HttpResponse(str(event.pk))
 
 
@@ -47,7 +53,7 @@ def test_record_event_in_a_request_keeps_its_ip_and_browser(alice: User) -> None
     assert event.user_agent == "Mozilla/5.0 Firefox/140.0"
     assert event.actor == alice
     assert event.actor_email == "alice@example.com"
-    assert event.action == "probe.changed"
+    assert event.action == "user.profile_updated"
 
 
 def test_record_event_ignores_a_forwarded_for_header_sent_by_the_client(alice: User) -> None:
@@ -79,7 +85,7 @@ def test_record_event_truncates_a_long_user_agent(alice: User) -> None:
 
 def test_record_event_without_a_request_has_no_ip(alice: User, acme: Organization) -> None:
     event = record_event(
-        "membership.removed",
+        OrganizationAction.MEMBER_REMOVED,
         actor=alice,
         target=acme,
         organization_id=acme.pk,
@@ -101,7 +107,7 @@ def test_record_event_after_the_request_ended_forgets_its_ip(alice: User) -> Non
     middleware = RequestContextMiddleware(_probe_view)
     middleware(RequestFactory().get("/probe/", {"actor": alice.email}, REMOTE_ADDR="203.0.113.7"))
 
-    event = record_event("task.ran", actor=None, subject_user=alice)
+    event = record_event(TokenAction.TOKEN_DEACTIVATED_UNUSED, actor=None, subject_user=alice)
 
     assert event.ip_address is None
 
@@ -111,7 +117,7 @@ def test_record_event_after_a_failed_request_forgets_its_ip(alice: User) -> None
     with pytest.raises(RuntimeError):
         middleware(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
 
-    event = record_event("task.ran", actor=None, subject_user=alice)
+    event = record_event(TokenAction.TOKEN_DEACTIVATED_UNUSED, actor=None, subject_user=alice)
 
     assert event.ip_address is None
 
@@ -119,7 +125,7 @@ def test_record_event_after_a_failed_request_forgets_its_ip(alice: User) -> None
 def test_record_event_by_an_anonymous_actor_names_nobody(db: Any) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    event = record_event("user.login_failed", actor=AnonymousUser())
+    event = record_event(AccountAction.USER_LOGIN_FAILED, actor=AnonymousUser())
 
     event.refresh_from_db()
     assert event.actor is None
@@ -130,7 +136,9 @@ def test_record_event_by_an_anonymous_actor_names_nobody(db: Any) -> None:
 
 def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
     staff = UserFactory(email="former-staff@example.com", is_staff=True)
-    event = record_event("user.deactivated", actor=staff, target=alice, subject_user=alice)
+    event = record_event(
+        AccountAction.USER_DEACTIVATED, actor=staff, target=alice, subject_user=alice
+    )
 
     staff.delete()
 
@@ -150,7 +158,10 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 
 def repeat(times: int, **kwargs: Any) -> list[AuditEvent]:
-    return [record_event("probe.refused", count_repeats=True, **kwargs) for _ in range(times)]
+    return [
+        record_event(SecurityAction.TWO_FACTOR_KAUTH_ANSWER_REFUSED, count_repeats=True, **kwargs)
+        for _ in range(times)
+    ]
 
 
 def test_repeats_within_a_minute_are_counted_on_one_event(
@@ -195,7 +206,13 @@ def test_repeats_are_counted_per_actor_target_and_person(
     repeat(2, actor=None, target=bob, subject_user=alice)
     repeat(2, actor=None, target=alice, subject_user=bob)
     repeat(2, actor=None, target=alice, subject_user=alice, organization_id=acme.pk)
-    record_event("probe.other", actor=None, target=alice, subject_user=alice, count_repeats=True)
+    record_event(
+        SecurityAction.TWO_FACTOR_FAILED,
+        actor=None,
+        target=alice,
+        subject_user=alice,
+        count_repeats=True,
+    )
 
     assert AuditEvent.objects.count() == 6
     assert sorted(e.repeats for e in AuditEvent.objects.all()) == [1, 2, 2, 2, 2, 2]
@@ -203,6 +220,11 @@ def test_repeats_are_counted_per_actor_target_and_person(
 
 def test_events_without_count_repeats_are_each_a_row(alice: User) -> None:
     for _ in range(3):
-        record_event("probe.refused", actor=None, target=alice, subject_user=alice)
+        record_event(
+            SecurityAction.TWO_FACTOR_KAUTH_ANSWER_REFUSED,
+            actor=None,
+            target=alice,
+            subject_user=alice,
+        )
 
     assert [e.repeats for e in AuditEvent.objects.all()] == [1, 1, 1]

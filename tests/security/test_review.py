@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audit_actions import AccountAction
 from accounts.models import User
+from organizations.audit_actions import OrganizationAction
 from organizations.models import Organization
 from portal.audit import record_event
 from portal.models import AuditEvent
@@ -220,7 +222,7 @@ def test_review_shows_only_the_users_own_data(as_alice: Client, alice: User, dav
     signed_in(dave)
     app_password(dave, "Dave's mail", created_days=400)
     token(dave, keller, "Dave's script", created_days=400)
-    record_event("user.password_changed", actor=dave, target=dave, subject_user=dave)
+    record_event(AccountAction.USER_PASSWORD_CHANGED, actor=dave, target=dave, subject_user=dave)
 
     response = as_alice.get(REVIEW)
 
@@ -239,10 +241,12 @@ def test_review_lists_the_users_security_events_paginated(
     as_alice: Client, alice: User, dave: User
 ) -> None:
     for _ in range(12):
-        record_event("user.login_failed", actor=None, subject_user=alice)
-    record_event("user.password_changed", actor=alice, target=alice, subject_user=alice)
-    record_event("member.role_changed", actor=alice, target=alice, subject_user=alice)
-    record_event("user.login_failed", actor=None, subject_user=dave)
+        record_event(AccountAction.USER_LOGIN_FAILED, actor=None, subject_user=alice)
+    record_event(AccountAction.USER_PASSWORD_CHANGED, actor=alice, target=alice, subject_user=alice)
+    record_event(
+        OrganizationAction.MEMBER_ROLE_CHANGED, actor=alice, target=alice, subject_user=alice
+    )
+    record_event(AccountAction.USER_LOGIN_FAILED, actor=None, subject_user=dave)
 
     first = as_alice.get(REVIEW)
     second = as_alice.get(REVIEW, {"page": 2})
