@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +86,7 @@ def tell_owner_of_sign_up_attempt(email: str) -> None:
     send_email(
         "sign_up_attempt",
         to_user=user,
+        # The hour is the due date here: one key per account and hour is the limit itself.
         key=f"sign-up-attempt:{user.pk}:{timezone.now():%Y-%m-%dT%H}",
         context={
             "name": user.get_short_name(),
@@ -106,7 +108,8 @@ def send_verification_email(user: User) -> None:
     send_email(
         "verify_email",
         to_user=user,
-        key=f"verify-email:{user.pk}:{timezone.now().isoformat()}",
+        # One email per link: the link is what the email is about (a new one is a new email).
+        key=f"verify-email:{user.pk}:{hashlib.sha256(token.encode()).hexdigest()[:32]}",
         one_time_link=True,
         context={
             "url": reverse("accounts:verify-email", args=[token]),
@@ -231,7 +234,7 @@ def _set_password(
     # Counted for the email in the reader's language (the counts are sentences: "2 API tokens").
     with translation.override(user.language or settings.LANGUAGE_CODE):
         still = still_working_after_a_new_password(user)
-    record_event(
+    event = record_event(
         AccountAction.USER_PASSWORD_CHANGED,
         actor=actor,
         target=user,
@@ -241,7 +244,7 @@ def _set_password(
     send_email(
         "password_changed",
         to_user=user,
-        key=f"password-changed:{user.pk}:{timezone.now().isoformat()}",
+        key=f"password-changed:{event.pk}",
         context={
             "name": user.get_short_name(),
             "url": reverse("accounts:password-reset"),
@@ -304,13 +307,13 @@ def do_request_password_reset(email: str, *, ip: str | None) -> None:
     with transaction.atomic():
         uid = urlsafe_base64_encode(str(user.pk).encode())
         token = default_token_generator.make_token(user)
-        record_event(
+        event = record_event(
             AccountAction.USER_PASSWORD_RESET_REQUESTED, actor=None, target=user, subject_user=user
         )
         send_email(
             "password_reset",
             to_user=user,
-            key=f"password-reset:{user.pk}:{timezone.now().isoformat()}",
+            key=f"password-reset:{event.pk}",
             one_time_link=True,
             context={
                 "name": user.get_short_name(),

@@ -219,7 +219,7 @@ def do_change_role(
         membership.role = role
         membership.billing_rights = billing_rights
         membership.save(update_fields=["role", "billing_rights"])
-        record_event(
+        event = record_event(
             OrganizationAction.MEMBER_ROLE_CHANGED,
             actor=actor,
             target=membership,
@@ -230,7 +230,7 @@ def do_change_role(
         send_email(
             "member_role_changed",
             to_user=membership.user,
-            key=f"member-role-changed:{membership.pk}:{timezone.now().isoformat()}",
+            key=f"member-role-changed:{event.pk}",
             context={
                 "organization": org.name,
                 "old_role": Role(old_role).label,
@@ -255,7 +255,7 @@ def do_remove_member(membership: Membership, *, actor: User) -> None:
             raise PermissionDenied
         _ensure_other_legal_representative(org, membership)
         removed_user = membership.user
-        record_event(
+        event = record_event(
             OrganizationAction.MEMBER_REMOVED,
             actor=actor,
             target=membership,
@@ -267,7 +267,7 @@ def do_remove_member(membership: Membership, *, actor: User) -> None:
         send_email(
             "member_removed",
             to_user=removed_user,
-            key=f"member-removed:{org.pk}:{removed_user.pk}:{timezone.now().isoformat()}",
+            key=f"member-removed:{event.pk}",
             context={"organization": org.name, "removed_by": actor.get_full_name()},
         )
 

@@ -1,9 +1,11 @@
 """The notification outbox: write in the service's transaction, deliver after commit, exactly once.
 
-    send_email("member_role_changed", to_user=bob, key=f"role:{m.pk}:{stamp}", context={...})
+    send_email("member_role_changed", to_user=bob, key=f"member-role-changed:{event.pk}", ...)
 
 1. The notification is rendered in the recipient's language and stored with a unique `key`
-   (kind + object + due date). Writing the same key twice stores it once.
+   (kind + what it is about: the object, its due date, or the audit event of the change; never
+   the time of sending, which would make every retry a new email). Writing the same key twice
+   stores it once.
 2. After the transaction commits, a Celery task is queued to deliver it. If the broker is down,
    nothing is lost: the row stays pending.
 3. The task claims the row with a conditional UPDATE (pending → sending), so two workers, a
