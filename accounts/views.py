@@ -10,11 +10,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -37,22 +36,13 @@ from accounts.middleware import SIGN_IN_LANGUAGE, speak_their_language
 from accounts.models import Session, User
 from accounts.reauth import mark_recently_authenticated
 from portal import ratelimit
+from portal.http import safe_next
 from portal.models import AuditEvent
 from portal.ratelimit import wait_message
 from portal.request_context import client_ip
 
 RESET_SESSION_TOKEN = "_password_reset_token"  # noqa: S105 - a session key name
 RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL placeholder
-
-
-def safe_next(request: HttpRequest, default: str = "home") -> str:
-    """`next` when it is an address on this site, else `default` (a URL name, a path or "")."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default if default == "" or default.startswith("/") else reverse(default)
 
 
 @sensitive_post_parameters("password")

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
-from accounts.views import safe_next, wait_message
 from organizations import services
 from organizations.access import org_member_required
 from organizations.forms import (
@@ -37,7 +36,9 @@ from organizations.forms import (
 )
 from organizations.models import Invitation, Membership, Organization, Role
 from portal import ratelimit
+from portal.http import safe_next
 from portal.models import AuditEvent
+from portal.ratelimit import wait_message
 from portal.request_context import client_ip
 
 

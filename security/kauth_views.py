@@ -14,8 +14,8 @@ from django.views.decorators.cache import never_cache
 
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from accounts.views import wait_message
 from portal.crypto import seal, unseal
+from portal.ratelimit import wait_message
 from security import activation, kauth, second_step, services
 from security.forms import AuthenticatorNameForm, CodeForm
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.views import wait_message
 from portal import ratelimit, sms
+from portal.ratelimit import wait_message
 from portal.request_context import current_request_meta
 from security.models import SMSDevice
 

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.views import safe_next
 from billing import services
 from billing.forms import (
     EXPIRING_SOON_DAYS,
@@ -41,6 +40,7 @@ from billing.managers import ProductQuerySet
 from billing.models import BillingAccount, Contact, Product, ProductKind
 from organizations.access import org_member_required
 from organizations.models import Membership, Organization
+from portal.http import safe_next
 from portal.urls_for_rows import url_maker
 
 PAGE_SIZE = 25
