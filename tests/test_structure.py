@@ -1,0 +1,57 @@
+"""Rules of where code lives that a reviewer would otherwise have to remember (issue 17)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+APPS = ["portal", "accounts", "security", "organizations", "billing", "tags", "tokens", "offers"]
+# The top of the project: the URL tree mounts every app's views.
+TOP = {ROOT / "portal" / "urls.py"}
+
+
+def _imported_modules(path: Path) -> list[str]:
+    modules = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.append(node.module)
+            modules += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+    return modules
+
+
+def _is_views_module(module: str) -> bool:
+    parts = module.split(".")
+    return len(parts) >= 2 and parts[0] in APPS and "views" in parts[1].split("_")
+
+
+def test_no_app_imports_the_views_of_another_app() -> None:
+    """A helper that pages of several apps need goes to a small module at the bottom
+    (portal/http.py), not into the views of the first app that wrote it."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts and path not in TOP
+        for module in _imported_modules(path)
+        if _is_views_module(module) and module.split(".")[0] != app
+    ]
+
+    assert offenders == []
+
+
+def test_the_check_sees_an_import_of_another_apps_views(tmp_path: Path) -> None:
+    source = tmp_path / "sms.py"
+    source.write_text("from accounts.views import wait_message\nimport billing.views.products\n")
+
+    imported = _imported_modules(source)
+
+    assert [m for m in imported if _is_views_module(m)] == [
+        "accounts.views",
+        "accounts.views.wait_message",
+        "billing.views.products",
+    ]
