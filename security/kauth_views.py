@@ -75,7 +75,7 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
                         actor=request.user,  # type: ignore[arg-type]
                         keep_session_key=request.session.session_key,
                     )
-            except ValueError:
+            except services.WrongCode:
                 form.add_error("code", _("This code is not right. Enter the code kAuth shows now."))
             else:
                 request.session.pop(ENROLLMENT_CODE_KEY, None)

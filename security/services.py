@@ -42,6 +42,11 @@ class TwoFactorRequired(Exception):
         )
 
 
+class WrongCode(Exception):
+    """The code typed does not prove the method (wrong, expired or already used). Its own class:
+    a ValueError raised by anything else under the service would be shown as a wrong code."""
+
+
 def organizations_requiring_two_factor(user: User) -> list[Organization]:
     return list(
         Organization.objects.filter(
@@ -77,11 +82,11 @@ def do_confirm_method(
     """Confirm a new method with a code it produced.
 
     Returns the new emergency codes (to show once) when this turns two-factor authentication on,
-    None otherwise; raises ValueError for a wrong code. Turning 2FA on signs out the other sessions:
+    None otherwise; raises WrongCode for a wrong code. Turning 2FA on signs out the other sessions:
     they were opened with the password alone.
     """
     if not device.verify_token(code):
-        raise ValueError("wrong code")
+        raise WrongCode
     return do_activate_method(device, actor=actor, keep_session_key=keep_session_key)
 
 
@@ -119,7 +124,7 @@ def do_replace_method(old: Device, new: Device, code: str, *, actor: User) -> No
     """Moving to a new phone: the new device, proven by its code, takes the old one's place in one
     transaction, so the account is never without two-factor authentication."""
     if not new.verify_token(code):
-        raise ValueError("wrong code")
+        raise WrongCode
     with transaction.atomic():
         _lock_user(actor)
         was_preferred = preferred_method(actor) == old

@@ -78,7 +78,7 @@ def sms_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,  # type: ignore[arg-type]
                 keep_session_key=request.session.session_key,
             )
-        except ValueError:
+        except services.WrongCode:
             form.add_error("code", _("This code is not right, or it expired."))
         else:
             messages.success(request, _("Your phone number is verified."))

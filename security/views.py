@@ -244,7 +244,7 @@ def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,  # type: ignore[arg-type]
                 keep_session_key=request.session.session_key,
             )
-        except ValueError:
+        except services.WrongCode:
             form.add_error(
                 "code", _("This code is not right. Check the phone's time and try the new code.")
             )

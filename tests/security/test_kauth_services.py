@@ -171,7 +171,7 @@ def test_confirm_kauth_with_a_wrong_code_keeps_it_unconfirmed(alice: User) -> No
     near = {right.at(time.time() + s * 30) for s in range(-2, 3)}
     wrong = next(f"{n:06d}" for n in range(0, 1_000_000, 7919) if f"{n:06d}" not in near)
 
-    with pytest.raises(ValueError, match="wrong code"):
+    with pytest.raises(services.WrongCode):
         services.do_confirm_method(device, wrong, actor=alice, keep_session_key=None)
 
     device.refresh_from_db()

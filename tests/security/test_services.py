@@ -111,7 +111,7 @@ def test_confirm_with_wrong_code_confirms_nothing(
     clock: time_machine.Traveller, alice: User
 ) -> None:
     device = started(alice)
-    with pytest.raises(ValueError, match="wrong code"):
+    with pytest.raises(services.WrongCode):
         services.do_confirm_method(device, wrong_code(device), actor=alice, keep_session_key=None)
     assert not TOTPDevice.objects.get(pk=device.pk).confirmed
     assert not has_two_factor(alice)
