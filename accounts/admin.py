@@ -20,6 +20,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.http import signed_in_user
 from accounts.models import Session, User
 from accounts.services import do_end_sessions, do_reactivate_user, do_update_profile
 from portal.admin import PortalModelAdmin, record_admin_change
@@ -38,7 +39,7 @@ def reactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[U
     if any(not modeladmin.has_change_permission(request, user) for user in queryset):
         raise PermissionDenied
     for user in queryset.filter(is_active=False):
-        do_reactivate_user(user, actor=request.user)  # type: ignore[arg-type]
+        do_reactivate_user(user, actor=signed_in_user(request))
         modeladmin.message_user(request, _("%(user)s is active again.") % {"user": user})
 
 
@@ -47,7 +48,7 @@ def sign_out_everywhere(modeladmin: Any, request: HttpRequest, queryset: QuerySe
     if any(not modeladmin.has_change_permission(request, user) for user in queryset):
         raise PermissionDenied
     for user in queryset:
-        ended = do_end_sessions(user, keep_session_key=None, actor=request.user)  # type: ignore[arg-type]
+        ended = do_end_sessions(user, keep_session_key=None, actor=signed_in_user(request))
         modeladmin.message_user(
             request,
             ngettext(
@@ -95,7 +96,9 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
             super().save_model(request, obj, form, change)
             return
         stored = User.objects.get(pk=obj.pk)
-        do_update_profile(stored, actor=request.user, **{f: getattr(obj, f) for f in profile})  # type: ignore[arg-type]
+        do_update_profile(
+            stored, actor=signed_in_user(request), **{f: getattr(obj, f) for f in profile}
+        )
         others = [f for f in form.changed_data if f not in PROFILE_FIELDS]
         if others:
             obj.save(update_fields=[f for f in others if f not in ("groups", "user_permissions")])

@@ -38,6 +38,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.audit_actions import AccountAction
 from accounts.forms import PasswordChangeForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.inventory import (
     ConfirmedInventory,
     CredentialInventory,
@@ -158,10 +159,10 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
 @login_required
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 1. Proving the current password is the re-authentication (DESIGN rule 2); the form
     counts each guess against the same limit as the "confirm your password" page, first."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         ended = do_change_compromised_password(
@@ -186,11 +187,11 @@ def password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def inventory(request: HttpRequest) -> HttpResponse:
+def inventory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 2: every category with its items, or the sentence saying it is empty."""
     if wizard_state(request) is None:
         return redirect("compromised:password")
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     back = f"{request.path}#"
     categories = [
         (
@@ -220,7 +221,7 @@ def _rows(
 
 @login_required
 @never_cache
-def revoke(request: HttpRequest, category: str) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, category: str) -> HttpResponse:
     """Revoke the posted items of one category, or (from the confirmation page, which a GET
     shows and which names how many) all of them."""
     state = wizard_state(request)
@@ -235,7 +236,7 @@ def revoke(request: HttpRequest, category: str) -> HttpResponse:
         if ids or request.POST.get("all"):
             _revoke(request, inv, state, ids=ids or None)
         return redirect(f"{step2}#{inv.key}")
-    items = inv.items(request.user, request)  # type: ignore[arg-type]
+    items = inv.items(request.user, request)
     if not items:
         return redirect(f"{step2}#{inv.key}")
     return render(
@@ -251,11 +252,15 @@ def revoke(request: HttpRequest, category: str) -> HttpResponse:
 
 
 def _revoke(
-    request: HttpRequest, inv: CredentialInventory, state: WizardState, *, ids: list[str] | None
+    request: AuthenticatedHttpRequest,
+    inv: CredentialInventory,
+    state: WizardState,
+    *,
+    ids: list[str] | None,
 ) -> None:
     """Revoke through the category (`ids` None: all), remember the names of what went for the
     summary, and say what happened."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     before = {item.id: item.name for item in inv.items(user, request)}
     if ids is None:
         inv.revoke_all(user, actor=user, request=request)
@@ -273,11 +278,11 @@ def _revoke(
 
 @login_required
 @require_POST
-def finish(request: HttpRequest) -> HttpResponse:
+def finish(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The last button: the summary email, then the security review on its own."""
     state = wizard_state(request)
     if state is not None:
-        do_complete_compromised_wizard(request.user, state, actor=request.user)  # type: ignore[arg-type]
+        do_complete_compromised_wizard(request.user, state, actor=request.user)
         del request.session[STATE_KEY]
         messages.success(
             request, _("All done. We sent you an email with a summary of what changed.")

@@ -31,6 +31,7 @@ from accounts.forms import (
     ProfileForm,
     SetPasswordForm,
 )
+from accounts.http import AuthenticatedHttpRequest
 from accounts.login import attempt_login, remember_browser
 from accounts.middleware import SIGN_IN_LANGUAGE, speak_their_language
 from accounts.models import Session, User
@@ -97,8 +98,8 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def verify_email_resend(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def verify_email_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     if user.is_email_verified:
         messages.info(request, _("Your email address is already verified."))
     elif ratelimit.attempt("password-reset", f"verify:{user.pk}").allowed:
@@ -173,8 +174,8 @@ def password_changed_message(ended: int) -> str:
 @login_required
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
-def password_change(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         ended = services.do_change_password(
@@ -193,9 +194,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("password")
 @never_cache
-def confirm_password(request: HttpRequest) -> HttpResponse:
+def confirm_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The re-authentication page of `accounts.reauth`."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     form = ConfirmPasswordForm(user, request.POST or None)
     # The form counts the guess before checking it (forms.check_current_password).
     if request.method == "POST" and form.is_valid():
@@ -209,8 +210,8 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():
         services.do_update_profile(
@@ -245,8 +246,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     if request.method == "POST":
         if request.POST.get("all"):
             ended = services.do_end_sessions(

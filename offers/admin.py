@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.http import signed_in_user
 from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import PartnerProfile
@@ -62,7 +63,7 @@ def grant_partner_status(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[PartnerProfile]
 ) -> None:
     changed = sum(
-        proposals.do_set_partner_status(p, active=True, actor=request.user)  # type: ignore[arg-type]
+        proposals.do_set_partner_status(p, active=True, actor=signed_in_user(request))
         for p in queryset
     )
     modeladmin.message_user(
@@ -81,7 +82,7 @@ def withdraw_partner_status(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[PartnerProfile]
 ) -> None:
     changed = sum(
-        proposals.do_set_partner_status(p, active=False, actor=request.user)  # type: ignore[arg-type]
+        proposals.do_set_partner_status(p, active=False, actor=signed_in_user(request))
         for p in queryset
     )
     modeladmin.message_user(
@@ -133,7 +134,7 @@ class PartnerProfileAdmin(PortalModelAdmin):
         # A new profile is saved without the status, then granted it through the service.
         obj.is_active = False
         super().save_model(request, obj, form, change)
-        proposals.do_set_partner_status(obj, active=True, actor=request.user)  # type: ignore[arg-type]
+        proposals.do_set_partner_status(obj, active=True, actor=signed_in_user(request))
         obj.refresh_from_db(fields=["is_active"])
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -161,7 +162,7 @@ def _hide(modeladmin: Any, request: HttpRequest, offers: Iterable[OfferRequest])
     hidden = 0
     for offer in offers:
         if offer.hidden_at is None:
-            proposals.do_hide_request(offer, actor=request.user)  # type: ignore[arg-type]
+            proposals.do_hide_request(offer, actor=signed_in_user(request))
             hidden += 1
     modeladmin.message_user(
         request,
@@ -182,7 +183,7 @@ def hide_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Offe
 @admin.action(description=_("Close"), permissions=["change"])
 def close_requests(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OfferRequest]) -> None:
     closed = sum(
-        services.do_close_request(offer, actor=request.user, by_staff=True)  # type: ignore[arg-type]
+        services.do_close_request(offer, actor=signed_in_user(request), by_staff=True)
         for offer in queryset
     )
     modeladmin.message_user(
@@ -266,7 +267,7 @@ def hide_reported_requests(
 
 @admin.action(description=_("Mark as resolved (keep the requests)"), permissions=["change"])
 def resolve_reports(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-    resolved = proposals.do_resolve_reports(queryset, actor=request.user)  # type: ignore[arg-type]
+    resolved = proposals.do_resolve_reports(queryset, actor=signed_in_user(request))
     modeladmin.message_user(
         request,
         ngettext("%(n)d report is resolved.", "%(n)d reports are resolved.", resolved)

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
+from accounts.http import signed_in_user
 from accounts.models import User
 from organizations import services
 from organizations.models import Invitation, Membership, Organization
@@ -70,7 +71,7 @@ def deactivate_users(modeladmin: Any, request: HttpRequest, queryset: QuerySet[U
         raise PermissionDenied
     for user in queryset:
         try:
-            services.do_deactivate_user(user, actor=request.user)  # type: ignore[arg-type]
+            services.do_deactivate_user(user, actor=signed_in_user(request))
         except services.LegalRepresentativeRequired as exc:
             modeladmin.message_user(request, f"{user}: {exc}", messages.ERROR)
         else:
@@ -94,7 +95,7 @@ class UserWithMembershipsAdmin(UserAdmin):
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         try:
-            services.do_delete_user(obj, actor=request.user)  # type: ignore[arg-type]
+            services.do_delete_user(obj, actor=signed_in_user(request))
         except services.LegalRepresentativeRequired as exc:
             self.message_user(request, str(exc), messages.ERROR)
 

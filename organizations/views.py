@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
 from organizations import services
@@ -152,11 +153,11 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organization_create(request: HttpRequest) -> HttpResponse:
+def organization_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.do_create_organization(form.cleaned_data["name"], creator=request.user)  # type: ignore[arg-type]
+            org = services.do_create_organization(form.cleaned_data["name"], creator=request.user)
         except services.TooManyOrganizations as exc:
             hours = max(1, math.ceil(exc.retry_after / 3600))
             form.add_error(
@@ -202,13 +203,15 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 @org_member_required(capability="can_edit_organization")
-def organization_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+def organization_settings(
+    request: AuthenticatedHttpRequest, membership: Membership
+) -> HttpResponse:
     org = membership.organization
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
         services.do_update_organization(
             org,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             **{f: form.cleaned_data[f] for f in form.Meta.fields},
         )
         messages.success(request, _("The organization's details are saved."))
@@ -265,7 +268,7 @@ def member_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 @org_member_required(capability="can_manage_members")
-def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+def member_invite(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
     # "Invite a new legal representative" (the way out of the rule) links here with ?role=.
     wanted = request.GET.get("role")
@@ -300,7 +303,7 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     billing_rights=form.cleaned_data["billing_rights"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except services.MembershipError as exc:
                 form.add_error("email", str(exc))
@@ -320,7 +323,7 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_member_required
 @require_recent_password
-def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, membership: Membership, pk: int) -> HttpResponse:
     org = membership.organization
     target = _member_of(membership, pk)
     if target.pk == membership.pk:
@@ -339,7 +342,7 @@ def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
                 target,
                 role=form.cleaned_data["role"],
                 billing_rights=form.cleaned_data["billing_rights"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
         except services.LegalRepresentativeRequired as exc:
             error = str(exc)
@@ -368,7 +371,9 @@ def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
 
 @org_member_required
 @require_recent_password
-def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def member_remove(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
     org = membership.organization
     target = _member_of(membership, pk)
     if target.pk == membership.pk:
@@ -377,7 +382,7 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
     error = None
     if request.method == "POST":
         try:
-            services.do_remove_member(target, actor=request.user)  # type: ignore[arg-type]
+            services.do_remove_member(target, actor=request.user)
         except services.LegalRepresentativeRequired as exc:
             error = str(exc)
         except services.MembershipError as exc:
@@ -400,12 +405,12 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 # Leaving needs no second factor: a member refused by the 2FA requirement may still go.
 @org_member_required(policies=False)
-def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     org = membership.organization
     error = None
     if request.method == "POST":
         try:
-            services.do_leave_organization(membership, actor=request.user)  # type: ignore[arg-type]
+            services.do_leave_organization(membership, actor=request.user)
         except services.LegalRepresentativeRequired as exc:
             error = str(exc)
         else:
@@ -422,9 +427,11 @@ def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_member_required(capability="can_manage_members")
 @require_POST
-def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def invitation_revoke(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.for_member(membership), pk=pk)
-    services.do_revoke_invitation(invitation, actor=request.user)  # type: ignore[arg-type]
+    services.do_revoke_invitation(invitation, actor=request.user)
     messages.success(
         request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
     )

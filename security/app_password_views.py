@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.services import EmailNotVerified
@@ -46,8 +47,8 @@ class AppPasswordForm(forms.Form):
 
 @login_required
 @never_cache
-def app_password_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def app_password_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     sealed = request.session.pop(NEW_PASSWORD_KEY, None)
     new_password = unseal(sealed["secret"]).decode() if isinstance(sealed, dict) else None
     rows = ApplicationPassword.objects.filter(user=user, revoked_at=None)
@@ -66,10 +67,10 @@ def app_password_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_recent_password
-def app_password_new(request: HttpRequest) -> HttpResponse:
+def app_password_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AppPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user: User = request.user  # type: ignore[assignment]
+        user: User = request.user
         try:
             created, secret = app_passwords.do_create_app_password(
                 user,
@@ -87,9 +88,9 @@ def app_password_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def app_password_revoke(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def app_password_revoke(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """Revoke one (pk) or all, after a confirmation that says what stops working."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     active = ApplicationPassword.objects.filter(user=user, revoked_at=None)
     target = get_object_or_404(active, pk=pk) if pk is not None else None
     count = 1 if target else active.count()

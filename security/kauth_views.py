@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from portal.crypto import seal, unseal
@@ -32,11 +33,11 @@ def _show_enrollment_code(request: HttpRequest, enrollment: KAuthEnrollment, cod
 
 @login_required
 @require_recent_password
-def kauth_add(request: HttpRequest) -> HttpResponse:
+def kauth_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuthenticatorNameForm(request.POST or None, initial={"name": _("kAuth app")})
     if request.method == "POST" and form.is_valid():
         enrollment, code = kauth.do_start_enrollment(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             name=form.cleaned_data["name"],
         )
         _show_enrollment_code(request, enrollment, code)
@@ -47,7 +48,7 @@ def kauth_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_recent_password
 @never_cache
-def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+def kauth_enroll(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(KAuthEnrollment, pk=pk, user=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -65,14 +66,14 @@ def kauth_enroll(request: HttpRequest, pk: int) -> HttpResponse:
                         enrollment.replaces,
                         device,
                         form.cleaned_data["code"],
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                     )
                     codes = None
                 else:
                     codes = services.do_confirm_method(
                         device,
                         form.cleaned_data["code"],
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                         keep_session_key=request.session.session_key,
                     )
             except services.WrongCode:
@@ -99,7 +100,7 @@ MOVE_KEY = "_portal_kauth_move"
 
 @login_required
 @require_recent_password
-def kauth_move(request: HttpRequest, pk: int) -> HttpResponse:
+def kauth_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """ "Changing phone": the old phone approves the move, then the new one enrols and replaces
     it. Beyond the guides, which ask to turn 2FA off for a while: here it never is."""
     old = get_object_or_404(KAuthDevice, pk=pk, user=request.user, confirmed=True)
@@ -124,7 +125,7 @@ def kauth_move(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             request.session.pop(MOVE_KEY, None)
             enrollment, code = kauth.do_start_enrollment(
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 name=old.name,
                 replaces=old,
             )

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.models import Device
 
 from accounts.compromised import stepper, wizard_state
+from accounts.http import AuthenticatedHttpRequest
 from accounts.inventory import UNUSED_AFTER, credential_inventories
 from accounts.models import Session, User
 from portal.models import AuditEvent
@@ -237,8 +238,8 @@ def security_events(user: User) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(actions, subject_user=user)
 
 
-def _context(request: HttpRequest) -> dict[str, object]:
-    user: User = request.user  # type: ignore[assignment]
+def _context(request: AuthenticatedHttpRequest) -> dict[str, object]:
+    user: User = request.user
     page: Page[AuditEvent] = Paginator(security_events(user), EVENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -247,13 +248,13 @@ def _context(request: HttpRequest) -> dict[str, object]:
 
 @login_required
 @never_cache
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "security/review.html", _context(request))
 
 
 @login_required
 @never_cache
-def compromised_review(request: HttpRequest) -> HttpResponse:
+def compromised_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 3 of the "password compromised?" wizard; before step 1, the wizard's start."""
     if wizard_state(request) is None:
         return redirect("compromised:password")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.reauth import require_recent_password
 from security import activation, services
 from security.forms import CodeForm
@@ -60,7 +61,7 @@ def sms_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_recent_password
 @never_cache
-def sms_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def sms_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(SMSDevice, pk=pk, user=request.user, confirmed=False)
     form = CodeForm(request.POST or None if request.POST.get("action") != "resend" else None)
     if request.method == "POST" and request.POST.get("action") == "resend":
@@ -75,7 +76,7 @@ def sms_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             codes = services.do_confirm_method(
                 device,
                 form.cleaned_data["code"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 keep_session_key=request.session.session_key,
             )
         except services.WrongCode:

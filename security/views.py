@@ -21,6 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.models import Device
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from organizations.access import org_member_required
@@ -201,8 +202,8 @@ def _throttled_seconds(device: Device) -> int:
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     methods = methods_for(user)
     preferred = preferred_method(user)
     codes = emergency_device(user)
@@ -221,11 +222,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_recent_password
-def totp_add(request: HttpRequest) -> HttpResponse:
+def totp_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Name the app, then a POST creates the (unconfirmed) device: no state change on GET."""
     form = AuthenticatorNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.do_start_totp(request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        device = services.do_start_totp(request.user, name=form.cleaned_data["name"])
         return redirect("security:totp-confirm", device.pk)
     return render(request, "security/totp_add.html", {"form": form})
 
@@ -233,7 +234,7 @@ def totp_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_recent_password
 @never_cache
-def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def totp_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(TOTPDevice, pk=pk, user=request.user, confirmed=False)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -241,7 +242,7 @@ def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             codes = services.do_confirm_method(
                 device,
                 form.cleaned_data["code"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 keep_session_key=request.session.session_key,
             )
         except services.WrongCode:
@@ -252,7 +253,7 @@ def totp_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your authenticator app is ready."))
             return activation.after_method_added(request, device, codes)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    uri = _otpauth_uri(request.user.email, secret)  # type: ignore[union-attr]
+    uri = _otpauth_uri(request.user.email, secret)
     qr = segno.make(uri, error="m")
     return _no_store(
         render(
@@ -277,7 +278,7 @@ def _otpauth_uri(email: str, secret: str) -> str:
 
 @login_required
 @never_cache
-def emergency_codes_new(request: HttpRequest) -> HttpResponse:
+def emergency_codes_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The new codes, shown exactly once: this page takes them out of the session as it shows
     them, with their download inside the page, so no copy waits anywhere for a reload, a second
     tab or someone at the same computer later. A reload says they were shown and offers new
@@ -285,7 +286,7 @@ def emergency_codes_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         activation.forget_new_codes(request)
         return redirect("security:two-factor")
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     codes = activation.new_codes(request)
     activation.forget_new_codes(request)
     if not codes and emergency_device(user) is None:
@@ -315,27 +316,27 @@ def _codes_file_url(user: User, codes: list[str]) -> str:
 
 @login_required
 @require_recent_password
-def emergency_codes_regenerate(request: HttpRequest) -> HttpResponse:
+def emergency_codes_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
-        codes = services.do_regenerate_emergency_codes(request.user, actor=request.user)  # type: ignore[arg-type]
+        codes = services.do_regenerate_emergency_codes(request.user, actor=request.user)
         activation.keep_new_codes(request, codes)
         return redirect("security:emergency-codes-new")
     return render(request, "security/emergency_codes_regenerate.html")
 
 
-def _own_method(request: HttpRequest, persistent_id: str) -> Device:
-    device = find_method(request.user, persistent_id)  # type: ignore[arg-type]
+def _own_method(request: AuthenticatedHttpRequest, persistent_id: str) -> Device:
+    device = find_method(request.user, persistent_id)
     if device is None or isinstance(device, EmergencyCodesDevice):
         raise Http404
     return device
 
 
 @login_required
-def method_rename(request: HttpRequest, method: str) -> HttpResponse:
+def method_rename(request: AuthenticatedHttpRequest, method: str) -> HttpResponse:
     device = _own_method(request, method)
     form = RenameForm(request.POST or None, initial={"name": device.name})
     if request.method == "POST" and form.is_valid():
-        services.do_rename_method(device, form.cleaned_data["name"], actor=request.user)  # type: ignore[arg-type]
+        services.do_rename_method(device, form.cleaned_data["name"], actor=request.user)
         messages.success(request, _("The method is renamed."))
         return redirect("security:two-factor")
     return render(request, "security/method_rename.html", {"form": form, "device": device})
@@ -343,9 +344,9 @@ def method_rename(request: HttpRequest, method: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def method_preferred(request: HttpRequest, method: str) -> HttpResponse:
+def method_preferred(request: AuthenticatedHttpRequest, method: str) -> HttpResponse:
     device = _own_method(request, method)
-    services.do_set_preferred_method(request.user, device, actor=request.user)  # type: ignore[arg-type]
+    services.do_set_preferred_method(request.user, device, actor=request.user)
     messages.success(
         request, _("%(name)s is now offered first when you sign in.") % {"name": device.name}
     )
@@ -354,11 +355,11 @@ def method_preferred(request: HttpRequest, method: str) -> HttpResponse:
 
 @login_required
 @require_recent_password
-def method_remove(request: HttpRequest, method: str) -> HttpResponse:
+def method_remove(request: AuthenticatedHttpRequest, method: str) -> HttpResponse:
     """The one confirmation of removing a method, for the 2FA page and the "password
     compromised?" wizard alike: `next` (on this site) is where Cancel and the removal go back."""
     device = _own_method(request, method)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     back = safe_next(request, default="security:two-factor")
     remaining = [m for m in methods_for(user) if m.persistent_id != device.persistent_id]
     is_last = not remaining
@@ -402,7 +403,9 @@ def method_remove(request: HttpRequest, method: str) -> HttpResponse:
 
 
 @org_member_required
-def organization_security(request: HttpRequest, membership: Membership) -> HttpResponse:
+def organization_security(
+    request: AuthenticatedHttpRequest, membership: Membership
+) -> HttpResponse:
     """Legal representatives and administrators see who has 2FA and can require it."""
     if not membership.can_manage_members:
         raise PermissionDenied
@@ -414,7 +417,7 @@ def organization_security(request: HttpRequest, membership: Membership) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         required = form.cleaned_data["require_two_factor"]
-        services.do_set_organization_requirement(org, required, actor=request.user)  # type: ignore[arg-type]
+        services.do_set_organization_requirement(org, required, actor=request.user)
         messages.success(
             request,
             _("Two-factor authentication is now required for every member.")

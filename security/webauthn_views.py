@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.reauth import require_recent_password
 from portal.json_body import MalformedJSON, json_object_body
 from security import activation, second_step, services, webauthn
@@ -42,19 +43,19 @@ def security_key_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_recent_password
 @require_POST
-def security_key_options(request: HttpRequest) -> HttpResponse:
-    return _options_response(webauthn.registration_options(request, request.user))  # type: ignore[arg-type]
+def security_key_options(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _options_response(webauthn.registration_options(request, request.user))
 
 
 @login_required
 @require_recent_password
 @require_POST
-def security_key_register(request: HttpRequest) -> HttpResponse:
+def security_key_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = _json_body(request)
     try:
         device = webauthn.register(
             request,
-            request.user,  # type: ignore[arg-type]
+            request.user,
             data.get("credential"),
             str(data.get("name") or ""),
         )
@@ -66,7 +67,7 @@ def security_key_register(request: HttpRequest) -> HttpResponse:
         )
     codes = services.do_activate_method(
         device,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         keep_session_key=request.session.session_key,
     )
     done = activation.after_method_added(request, device, codes)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
@@ -32,8 +33,8 @@ def _show_once(request: HttpRequest, token: ApiToken, secret: str) -> None:
 
 @login_required
 @never_cache
-def token_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     shown = request.session.pop(NEW_TOKEN_KEY, None)
     tokens = ApiToken.objects.filter(user=user, revoked_at=None).select_related("organization")
     page = Paginator(tokens, 50).get_page(request.GET.get("page"))
@@ -52,8 +53,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_recent_password
-def token_create(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     form = TokenForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,9 +79,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Revoke the selected tokens (checkboxes of the list)."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     ids = [int(i) for i in request.POST.getlist("token") if i.isascii() and i.isdigit()]
     if not ids:
         messages.error(request, _("Select the tokens to revoke first."))
@@ -101,8 +102,8 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def token_regenerate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user
     if not is_recently_authenticated(request):
         # Back to the list after the confirmation: this address answers only a POST.
         return reauth_redirect(request, next_url=reverse("tokens:list"))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from billing.preference_forms import NotificationPreferenceForm
 from billing.recipients import choices_of
 from billing.reminders import do_update_billing_preferences
@@ -24,7 +25,7 @@ from organizations.models import Membership
 
 @require_http_methods(["GET", "POST"])
 @org_member_required
-def billing_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+def billing_settings(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     if not membership.can_manage_billing:
         raise PermissionDenied
     org = membership.organization
@@ -35,7 +36,7 @@ def billing_settings(request: HttpRequest, membership: Membership) -> HttpRespon
             changed = do_update_billing_preferences(
                 membership,
                 form.cleaned_data,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
             if htmx:
                 return render(

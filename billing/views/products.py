@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from billing import services
 from billing.forms import (
@@ -152,7 +153,9 @@ def product_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
 
 
 @org_member_required
-def product_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def product_edit(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
     """The changes a member may make to a product: automatic renewal (billing rights) and whom
     it is given to (legal representatives and administrators). 403 for anyone who may do
     neither, and for a POST of a form the member may not use."""
@@ -162,7 +165,7 @@ def product_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     can_assign = membership.can_see_all_products
     if not (can_renew or can_assign):
         raise PermissionDenied
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     renew_form = (
         AutoRenewForm(initial={"auto_renew": "on" if product.auto_renew else "off"})
         if can_renew
@@ -366,14 +369,14 @@ def _domain_checks(membership: Membership) -> list[DomainCheck]:
 
 
 @org_member_required
-def contact_verify(request: HttpRequest, membership: Membership) -> HttpResponse:
+def contact_verify(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     """One page for the contact details the guide asks to check ("Verifica le coordinate"): the
     profile, the organization, billing, and each domain's owner, with what does not match.
     Reads only: a missing billing account shows as empty and is created on its first save."""
     if not _can_verify(membership):
         raise PermissionDenied
     org = membership.organization
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     account = BillingAccount.objects.filter(organization=org).first() or BillingAccount(
         organization=org
     )
@@ -405,7 +408,9 @@ def contact_verify(request: HttpRequest, membership: Membership) -> HttpResponse
 
 
 @org_member_required
-def contact_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def contact_edit(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
     org = membership.organization
     contact = get_object_or_404(Contact.objects.for_member(membership), pk=pk)
     if not membership.can_edit_organization:
@@ -416,7 +421,7 @@ def contact_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.do_update_contact(contact, form.cleaned_data, actor=request.user)  # type: ignore[arg-type]
+            services.do_update_contact(contact, form.cleaned_data, actor=request.user)
         except services.NotAMember:  # left the organization a moment ago
             form.add_error("user", _("Choose a member of the organization."))
         else:
@@ -444,7 +449,7 @@ def contact_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 
 @org_member_required
-def billing_details(request: HttpRequest, membership: Membership) -> HttpResponse:
+def billing_details(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     if not membership.can_manage_billing:
         raise PermissionDenied
     org = membership.organization
@@ -453,7 +458,7 @@ def billing_details(request: HttpRequest, membership: Membership) -> HttpRespons
     )
     form = BillingDetailsForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
-        services.do_update_billing_details(org, form.cleaned_data, actor=request.user)  # type: ignore[arg-type]
+        services.do_update_billing_details(org, form.cleaned_data, actor=request.user)
         messages.success(request, _("The billing details are saved."))
         return redirect(safe_next(request, reverse("billing:overview", args=[org.slug])))
     return render(

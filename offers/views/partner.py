@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from accounts.http import AuthenticatedHttpRequest
 from offers import proposals
 from offers.matching import requests_for
 from offers.models import OfferRequest, Proposal, Report
@@ -259,7 +260,7 @@ def _send_on_valid_offer(
 
 @never_cache
 @partner_member_required
-def offer_propose(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
+def offer_propose(request: AuthenticatedHttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
     return _send_on_valid_offer(
         request,
         seat,
@@ -271,7 +272,7 @@ def offer_propose(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpRespo
             seat.partner,
             offer,
             data,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
         ),
         refused=proposals.ProposalRefused,
         sent=_("Your proposal is sent. The customer receives it by email."),
@@ -280,7 +281,7 @@ def offer_propose(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpRespo
 
 @never_cache
 @partner_member_required
-def offer_report(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
+def offer_report(request: AuthenticatedHttpRequest, seat: PartnerSeat, pk: int) -> HttpResponse:
     return _send_on_valid_offer(
         request,
         seat,
@@ -292,7 +293,7 @@ def offer_report(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpRespon
             seat.partner,
             offer,
             data["reason"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
         ),
         refused=proposals.ReportRefused,
         sent=_("Thank you: our staff will look at this request."),
@@ -303,7 +304,7 @@ def offer_report(request: HttpRequest, seat: PartnerSeat, pk: int) -> HttpRespon
 
 
 @partner_member_required
-def partner_settings(request: HttpRequest, seat: PartnerSeat) -> HttpResponse:
+def partner_settings(request: AuthenticatedHttpRequest, seat: PartnerSeat) -> HttpResponse:
     if not seat.membership.can_edit_organization:
         raise PermissionDenied(
             _("Only legal representatives and administrators change the partner settings.")
@@ -320,7 +321,7 @@ def partner_settings(request: HttpRequest, seat: PartnerSeat) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         proposals.do_update_partner_settings(
             partner,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             **form.cleaned_data,
         )
         messages.success(request, _("The partner settings are saved."))
