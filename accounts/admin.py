@@ -58,7 +58,7 @@ def sign_out_everywhere(modeladmin: Any, request: HttpRequest, queryset: QuerySe
         )
 
 
-class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
+class UserAdmin(PortalModelAdmin, DjangoUserAdmin[Any]):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "language", "date_joined"]

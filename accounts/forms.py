@@ -77,7 +77,7 @@ class NewPasswordMixin(forms.Form):
 
     def clean_new_password2(self) -> str:
         p1 = self.cleaned_data.get("new_password1")
-        p2 = self.cleaned_data["new_password2"]
+        p2: str = self.cleaned_data["new_password2"]
         if p1 and p1 != p2:
             raise forms.ValidationError(_("The two passwords are not the same."))
         if p1:
@@ -119,7 +119,7 @@ class SignupForm(NewPasswordMixin):
     def clean_new_password2(self) -> str:
         # Validators run in clean(), once the name and address are known.
         p1 = self.cleaned_data.get("new_password1")
-        p2 = self.cleaned_data["new_password2"]
+        p2: str = self.cleaned_data["new_password2"]
         if p1 and p1 != p2:
             raise forms.ValidationError(_("The two passwords are not the same."))
         return p2
@@ -151,7 +151,7 @@ class PasswordChangeForm(NewPasswordMixin):
         self.password_user = user
 
     def clean_old_password(self) -> str:
-        old = self.cleaned_data["old_password"]
+        old: str = self.cleaned_data["old_password"]
         assert self.password_user is not None
         check_current_password(
             self.password_user, old, wrong=_("This is not your current password.")
@@ -199,12 +199,12 @@ class ConfirmPasswordForm(forms.Form):
         self.user = user
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         check_current_password(self.user, password, wrong=_("This is not your password."))
         return password
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "language"]

@@ -145,7 +145,7 @@ class Session(AbstractBaseSession):
     created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     last_activity = models.DateTimeField(verbose_name=_("last activity"), default=timezone.now)
 
-    class Meta(AbstractBaseSession.Meta):  # type: ignore[name-defined]
+    class Meta(AbstractBaseSession.Meta):  # type: ignore[name-defined,misc]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
 

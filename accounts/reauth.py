@@ -65,4 +65,5 @@ class RecentPasswordRequiredMixin:
             return redirect_to_login(request.get_full_path())
         if not is_recently_authenticated(request):
             return reauth_redirect(request)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response

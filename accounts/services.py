@@ -212,7 +212,7 @@ def do_reset_password(user: User, new_password: str) -> int:
         if user.email_verified_at is None:
             _mark_email_verified(user, proof="password_reset")
         assert user.email_verified_at is not None
-        revoked = sum(
+        revoked: int = sum(
             import_string(path)(user, user.email_verified_at, actor=user)
             for path in settings.PRE_VERIFICATION_CREDENTIAL_REVOKERS
         )
@@ -325,4 +325,5 @@ def do_request_password_reset(email: str, *, ip: str | None) -> None:
 def reset_token_generator() -> PasswordResetTokenGenerator:
     # Django's token embeds the password hash and last login: it stops working once used, and
     # after PASSWORD_RESET_TIMEOUT (one hour).
-    return default_token_generator
+    generator: PasswordResetTokenGenerator = default_token_generator
+    return generator

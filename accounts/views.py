@@ -64,7 +64,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             # (settings.LOGIN_SECOND_STEP, in the security app) takes over.
             if settings.LOGIN_SECOND_STEP:
                 second_step = import_string(settings.LOGIN_SECOND_STEP)
-                response = second_step(request, result.user, safe_next(request))
+                response: HttpResponse | None = second_step(
+                    request, result.user, safe_next(request)
+                )
                 if response is not None:
                     return response
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")

@@ -62,7 +62,7 @@ class AutoRenewForm(forms.Form):
     )
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 
@@ -90,7 +90,7 @@ class AssigneesForm(forms.Form):
         ).order_by("first_name", "last_name", "email")
 
 
-class MemberChoice(forms.ModelChoiceField):
+class MemberChoice(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 
@@ -102,7 +102,7 @@ def _clean_country(value: str) -> str:
     return country
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[Contact]):
     class Meta:
         model = Contact
         fields = list(CONTACT_FIELDS)
@@ -137,7 +137,7 @@ class ContactForm(forms.ModelForm):
         return data
 
 
-class BillingDetailsForm(forms.ModelForm):
+class BillingDetailsForm(forms.ModelForm[BillingAccount]):
     class Meta:
         model = BillingAccount
         fields = list(BILLING_DETAIL_FIELDS)

@@ -237,11 +237,8 @@ class OfferRequestAdmin(PortalModelAdmin):
     actions = [hide_requests, close_requests]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OfferRequest]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(report_count=Count("reports", filter=Q(reports__resolved_at=None)))
-        )
+        requests: QuerySet[OfferRequest] = super().get_queryset(request)
+        return requests.annotate(report_count=Count("reports", filter=Q(reports__resolved_at=None)))
 
     @admin.display(description=_("open reports"), ordering="report_count")
     def open_reports(self, obj: Any) -> int:

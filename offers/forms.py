@@ -38,7 +38,7 @@ REQUIRED_MESSAGES = {
 }
 
 
-class OfferRequestForm(forms.ModelForm):
+class OfferRequestForm(forms.ModelForm[OfferRequest]):
     validity_days = forms.IntegerField(
         label=_("Valid for (days)"),
         min_value=1,

@@ -102,7 +102,7 @@ class OfferFilterForm(forms.Form):
         return getattr(self, "cleaned_data", {}).get("sort") or NEWEST
 
 
-class ProposalForm(forms.ModelForm):
+class ProposalForm(forms.ModelForm[Proposal]):
     class Meta:
         model = Proposal
         fields = ["message", "price_estimate", "timeline"]
@@ -128,7 +128,7 @@ class ProposalForm(forms.ModelForm):
         return price
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(forms.ModelForm[Report]):
     class Meta:
         model = Report
         fields = ["reason"]

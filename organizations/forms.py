@@ -12,14 +12,14 @@ from organizations.models import Invitation, Membership, Organization, Role
 from organizations.validators import validate_organization_name
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(forms.ModelForm[Organization]):
     class Meta:
         model = Organization
         fields = ["name", "address", "postal_code", "city", "country", "email", "phone"]
         help_texts = {"country": _("Two letters, for example CH or IT.")}
 
     def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
+        country: str = self.cleaned_data["country"].strip().upper()
         if country and not (len(country) == 2 and country.isalpha()):
             raise forms.ValidationError(_("Enter the two-letter country code, for example CH."))
         return country

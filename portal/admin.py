@@ -118,7 +118,7 @@ def record_admin_change(
     )
 
 
-class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin):
+class PortalModelAdmin(SecretFreeMixin, admin.ModelAdmin[Any]):
     """The base of every admin: only declared lookups, no secret shown, every change audited
     (see the module's doc)."""
 
@@ -194,7 +194,7 @@ class PortalInlineMixin(SecretFreeMixin):
     """The base of every inline (`class XInline(PortalInlineMixin, admin.TabularInline)`)."""
 
 
-class PortalTabularInline(PortalInlineMixin, admin.TabularInline):
+class PortalTabularInline(PortalInlineMixin, admin.TabularInline[Any, Any]):
     pass
 
 

@@ -36,7 +36,7 @@ class StrictRegexField(_TextOnly, serializers.RegexField):
     pass
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+class StrictModelSerializer(serializers.ModelSerializer[Any]):
     """A ModelSerializer whose text and email fields refuse anything but a JSON string."""
 
     serializer_field_mapping = {

@@ -52,7 +52,8 @@ def render_email(template: str, context: dict[str, Any], language: str) -> tuple
 def _render_plain(name: str, context: dict[str, Any]) -> str:
     """Render a plain-text template without HTML escaping (an apostrophe stays an apostrophe)."""
     template = get_template(name).template  # type: ignore[attr-defined]
-    return template.render(Context(context, autoescape=False))
+    text: str = template.render(Context(context, autoescape=False))
+    return text
 
 
 def send_email(

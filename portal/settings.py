@@ -16,9 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelForm[Contact], ModelAdmin[Any]...) as the type checker sees them,
+# subscriptable at run time too (mypy runs strict: a generic without its parameter is an error).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -195,7 +200,7 @@ def _database() -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # environ warns, then returns an empty engine
-            config = env.db_url_config(url)
+            config: dict[str, Any] = env.db_url_config(url)
     except (ImproperlyConfigured, KeyError, ValueError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL ({exc}).") from exc
     if config.get("ENGINE") not in {SQLITE, POSTGRESQL}:

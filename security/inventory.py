@@ -23,7 +23,7 @@ from accounts.models import User
 from portal.models import AuditEvent
 from security import app_passwords
 from security.audit_actions import SecurityAction
-from security.methods import kind_label, methods_for, public_id
+from security.methods import added_at, kind_label, last_used_at, methods_for, public_id
 from security.models import ApplicationPassword
 
 # "Added recently": someone who knew the password may have added a method of their own to keep
@@ -102,10 +102,10 @@ class TwoFactorMethods(ConfirmedInventory):
             InventoryItem(
                 id=m.persistent_id,
                 name=m.name,
-                created=m.created_at,
-                last_used=m.last_used_at,
+                created=added_at(m),
+                last_used=last_used_at(m),
                 detail=str(kind_label(m)),
-                hint=_added_recently_hint(m.created_at, now),
+                hint=_added_recently_hint(added_at(m), now),
             )
             for m in methods_for(user)
         ]

@@ -7,10 +7,11 @@ method is confirmed, and the codes go when the last method does.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Model
-from django_otp.models import Device
+from django_otp.models import Device, TimestampMixin
 
 from accounts.models import User
 from security.models import (
@@ -22,7 +23,8 @@ from security.models import (
     WebAuthnCredential,
 )
 
-METHOD_MODELS: list[type[Device]] = [KAuthDevice, WebAuthnCredential, TOTPDevice, SMSDevice]
+MethodModel = type[KAuthDevice] | type[WebAuthnCredential] | type[TOTPDevice] | type[SMSDevice]
+METHOD_MODELS: list[MethodModel] = [KAuthDevice, WebAuthnCredential, TOTPDevice, SMSDevice]
 
 
 def methods_for(user: User) -> list[Device]:
@@ -30,7 +32,16 @@ def methods_for(user: User) -> list[Device]:
     found: list[Device] = []
     for model in METHOD_MODELS:
         found.extend(model.objects.filter(user=user, confirmed=True))
-    return sorted(found, key=lambda d: (getattr(d, "created_at", None) is None, d.created_at, d.pk))
+    return sorted(found, key=lambda d: (added_at(d) is None, added_at(d), d.pk))
+
+
+def added_at(device: Device) -> datetime | None:
+    """When a method was added (the method models have django-otp's TimestampMixin)."""
+    return device.created_at if isinstance(device, TimestampMixin) else None
+
+
+def last_used_at(device: Device) -> datetime | None:
+    return device.last_used_at if isinstance(device, TimestampMixin) else None
 
 
 def has_two_factor(user: Any) -> bool:

@@ -14,6 +14,7 @@ from tags import colours
 from tags.managers import TagQuerySet
 
 MAX_NAME_LENGTH = 30
+SLUG_MAX_LENGTH = 40
 
 
 def name_key(name: str) -> str:
@@ -34,7 +35,7 @@ class Tag(models.Model):
     name = models.CharField(_("name"), max_length=MAX_NAME_LENGTH)
     # `name_key(name)`, kept so the database itself refuses a second "client a".
     key = models.CharField(verbose_name=_("key"), max_length=MAX_NAME_LENGTH, editable=False)
-    slug = models.SlugField(_("slug"), max_length=40)
+    slug = models.SlugField(_("slug"), max_length=SLUG_MAX_LENGTH)
     colour = models.CharField(_("colour"), max_length=7, default=colours.DEFAULT_COLOUR)
     products = models.ManyToManyField(
         "billing.Product", verbose_name=_("products"), related_name="tags", blank=True

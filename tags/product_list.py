@@ -48,7 +48,8 @@ class TagColumn:
     def cell(self, product: Product) -> Markup:
         """The product's cell: its tags, each opening the picker (jinja2/tags/_cell.html)."""
         cells = engines["jinja2"].env.get_template("tags/_cell.html").module  # type: ignore[attr-defined]
-        return cells.column_cell(product, self.picker_url(product.pk))
+        cell: Markup = cells.column_cell(product, self.picker_url(product.pk))
+        return cell
 
     def choices(self) -> list[tuple[Tag, bool]]:
         return [(tag, tag.slug in self.selected) for tag in self.tags]

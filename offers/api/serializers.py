@@ -17,14 +17,14 @@ from offers.categories import BUDGETS, CATEGORIES, LANGUAGES, REGIONS
 from offers.models import OfferRequest
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="contact_name")
     email = serializers.EmailField(source="contact_email")
     phone = serializers.CharField(source="contact_phone")
     organization = serializers.CharField(source="organization.name")
 
 
-class PartnerOfferSerializer(serializers.ModelSerializer):
+class PartnerOfferSerializer(serializers.ModelSerializer[OfferRequest]):
     valid = serializers.SerializerMethodField()
     proposal_sent = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
@@ -86,7 +86,7 @@ class PartnerOfferSerializer(serializers.ModelSerializer):
         return dict(ContactSerializer(offer).data)
 
 
-class OfferFilterSerializer(serializers.Serializer):
+class OfferFilterSerializer(serializers.Serializer[Any]):
     """The query parameters of the list; an unknown value is a 400, not an empty list."""
 
     category = serializers.ChoiceField(choices=CATEGORIES, required=False)
@@ -101,7 +101,7 @@ class OfferFilterSerializer(serializers.Serializer):
         # DRF reads `?region=` from a query string as "not given"; the schema's enum has no ""
         # and a client generated from it never sends one, so it is refused like any other value
         # outside the enum (issue 15).
-        blank = [name for name in self.fields if data.get(name, None) == ""]
+        blank = [name for name, _field in self.fields.items() if data.get(name, None) == ""]
         if blank:
             raise serializers.ValidationError(
                 {name: [_("Choose one of the values the schema lists.")] for name in blank}

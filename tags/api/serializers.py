@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import ngettext
 from rest_framework import serializers
 
@@ -7,7 +9,7 @@ from billing.models import Product
 from portal.api_fields import StrictCharField, StrictModelSerializer, StrictRegexField
 from tags import colours
 from tags.filtering import MAX_FILTER_TAGS, distinct_slugs
-from tags.models import Tag
+from tags.models import SLUG_MAX_LENGTH, Tag
 
 
 class TagSerializer(StrictModelSerializer):
@@ -23,9 +25,13 @@ class TagSerializer(StrictModelSerializer):
         extra_kwargs: dict[str, dict[str, list[object]]] = {"name": {"validators": []}}
 
 
-class TaggedProductSerializer(serializers.ModelSerializer):
-    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    payer = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class TaggedProductSerializer(serializers.ModelSerializer[Product]):
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    payer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Product
@@ -33,12 +39,12 @@ class TaggedProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TagFilterSerializer(serializers.Serializer):
+class TagFilterSerializer(serializers.Serializer[Any]):
     """`?tag=<slug>&tag=<slug>` of the products list: at most `MAX_FILTER_TAGS` of them (copies
     included, as the schema says), else a 400 rather than a heavier query; copies count once."""
 
     tag = serializers.ListField(
-        child=StrictCharField(max_length=Tag._meta.get_field("slug").max_length),
+        child=StrictCharField(max_length=SLUG_MAX_LENGTH),
         required=False,
         # What the schema says (maxItems): a client cannot know which copies would count once.
         max_length=MAX_FILTER_TAGS,

@@ -63,9 +63,10 @@ class TagViewSet(
         visible = (
             Q() if membership.can_see_all_products else Q(products__assignees=membership.user_id)
         )
-        return queryset.annotate(
+        counted: QuerySet[Any] = queryset.annotate(
             product_count=Count("products", filter=visible, distinct=True)
         ).order_by("name", "pk")
+        return counted
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data

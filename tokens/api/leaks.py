@@ -21,7 +21,7 @@ from tokens.services import do_revoke_leaked
 MAX_TOKENS = 100
 
 
-class LeakReport(serializers.Serializer):
+class LeakReport(serializers.Serializer[Any]):
     tokens = serializers.ListField(
         child=StrictCharField(max_length=200), min_length=1, max_length=MAX_TOKENS
     )

@@ -34,7 +34,7 @@ def quota_as_409() -> Iterator[None]:
         raise Conflict(str(exc), code="quota_exceeded") from exc
 
 
-class OrganizationViewSet(viewsets.GenericViewSet):
+class OrganizationViewSet(viewsets.GenericViewSet[Any]):
     """Base of every organization API view: the one place that scopes it (STYLE rule 4).
 
     - The organization is the one the credential was admitted for by the access layer: the
@@ -73,9 +73,12 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         return self.membership.organization
 
     def get_queryset(self) -> QuerySet[Any]:
+        # Every model of the API is organization-owned (OrganizationOwnedQuerySet): for_member.
+        objects: Any = self.model._default_manager
         if getattr(self, "swagger_fake_view", False):  # the schema, drawn without a request
-            return self.model.objects.none()  # type: ignore[attr-defined]
-        return self.scope_queryset(self.model.objects.for_member(self.membership))  # type: ignore[attr-defined]
+            none: QuerySet[Any] = objects.none()
+            return none
+        return self.scope_queryset(objects.for_member(self.membership))
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """The endpoint's narrowing or annotations of the member's objects."""
@@ -103,7 +106,8 @@ class MailingListViewSet(
     serializer_class = MailingListSerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.annotate(subscriber_count=Count("subscribers"))
+        counted: QuerySet[Any] = queryset.annotate(subscriber_count=Count("subscribers"))
+        return counted
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "organization": self.organization}
