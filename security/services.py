@@ -22,9 +22,11 @@ from security.models import (
     EmergencyCodesDevice,
     KAuthDevice,
     OrganizationSecurityPolicy,
+    SMSDevice,
     TOTPDevice,
     TwoFactorPreference,
 )
+from security.sms import send_code
 
 
 class TwoFactorRequired(Exception):
@@ -40,6 +42,10 @@ class TwoFactorRequired(Exception):
             )
             % {"orgs": names}
         )
+
+
+class SmsNotSent(Exception):
+    """The first code of a new phone number was refused or failed; the message says why."""
 
 
 class WrongCode(Exception):
@@ -73,6 +79,17 @@ def do_start_totp(user: User, *, name: str) -> TOTPDevice:
     )
     device.set_key(TOTPDevice.new_key())
     device.save()
+    return device
+
+
+def do_start_sms(user: User, *, phone: str) -> SMSDevice:
+    """A phone number waiting for its first code (not a method until confirmed). Kept only once a
+    code reached it: a refused or failed send leaves no entry behind (SmsNotSent says why)."""
+    device = SMSDevice.objects.create(user=user, name=phone, confirmed=False, phone_number=phone)
+    refused = send_code(device)
+    if refused is not None:
+        device.delete()
+        raise SmsNotSent(refused)
     return device
 
 

@@ -42,19 +42,12 @@ class PhoneForm(forms.Form):
 def sms_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = SMSDevice.objects.create(
-            user=request.user,
-            name=form.cleaned_data["phone"],
-            confirmed=False,
-            phone_number=form.cleaned_data["phone"],
-        )
-        error = send_code(device)
-        if error is None:
+        try:
+            device = services.do_start_sms(request.user, phone=form.cleaned_data["phone"])
+        except services.SmsNotSent as refused:
+            form.add_error(None, str(refused))  # the form keeps what was typed, with why
+        else:
             return redirect("security:sms-confirm", device.pk)
-        # Kept only once a code reached it: a refused or failed send leaves no entry behind,
-        # and the form keeps what was typed, with why.
-        device.delete()
-        form.add_error(None, error)
     return render(request, "security/sms_add.html", {"form": form})
 
 
