@@ -124,7 +124,16 @@ ROUTES: dict[str, Route] = {
     # billing
     "billing:product-list": Route(EVERY_MEMBER),
     "billing:product-detail": Route(EVERY_MEMBER),
-    "billing:product-edit": Route(BILLING),
+    # The page shows the forms; each form posts to its own route (405 on the other method).
+    "billing:product-edit": Route(BILLING, write=(405, 405, 405, 405, 405, TWO_FA, 404, LOGIN)),
+    "billing:product-auto-renew": Route(
+        (405, 405, 403, 405, 403, TWO_FA, 404, LOGIN),
+        write=(OK, OK, 403, OK, 403, TWO_FA, 404, LOGIN),
+    ),
+    "billing:product-assignees": Route(
+        (405, 405, 403, 403, 403, TWO_FA, 404, LOGIN),
+        write=(OK, OK, 403, 403, 403, TWO_FA, 404, LOGIN),
+    ),
     "billing:contact-verify": Route(BILLING),
     "billing:contact-edit": Route(MANAGERS),
     "billing:overview": Route(BILLING),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
@@ -153,71 +154,84 @@ def product_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
 
 
 @org_member_required
+@require_GET
 def product_edit(
     request: AuthenticatedHttpRequest, membership: Membership, pk: int
 ) -> HttpResponse:
-    """The changes a member may make to a product: automatic renewal (billing rights) and whom
-    it is given to (legal representatives and administrators). 403 for anyone who may do
-    neither, and for a POST of a form the member may not use."""
-    org = membership.organization
+    """The changes a member may make to a product, each a form with its own address: automatic
+    renewal (billing rights, `product_auto_renew`) and whom it is given to (legal representatives
+    and administrators, `product_assignees`). 403 for anyone who may do neither."""
     product = _visible_product(membership, pk)
-    can_renew = membership.can_manage_billing
-    can_assign = membership.can_see_all_products
-    if not (can_renew or can_assign):
+    if not (membership.can_manage_billing or membership.can_see_all_products):
         raise PermissionDenied
-    user: User = request.user
-    renew_form = (
-        AutoRenewForm(initial={"auto_renew": "on" if product.auto_renew else "off"})
-        if can_renew
-        else None
+    return _edit_page(request, membership, product)
+
+
+@org_member_required(capability="can_manage_billing")
+@require_POST
+def product_auto_renew(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
+    product = _visible_product(membership, pk)
+    form = AutoRenewForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, membership, product, renew_form=form)
+    on = form.cleaned_data["auto_renew"]
+    services.do_set_auto_renew(product, on, actor=request.user)
+    messages.success(
+        request,
+        (
+            _("Automatic renewal of %(product)s is on.")
+            if on
+            else _("Automatic renewal of %(product)s is off.")
+        )
+        % {"product": product.name},
     )
-    assign_form = (
-        AssigneesForm(organization=org, initial={"assignees": list(product.assignees.all())})
-        if can_assign
-        else None
-    )
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "auto_renew":
-            if not can_renew:
-                raise PermissionDenied
-            renew_form = AutoRenewForm(request.POST)
-            if renew_form.is_valid():
-                on = renew_form.cleaned_data["auto_renew"]
-                services.do_set_auto_renew(product, on, actor=user)
-                messages.success(
-                    request,
-                    (
-                        _("Automatic renewal of %(product)s is on.")
-                        if on
-                        else _("Automatic renewal of %(product)s is off.")
-                    )
-                    % {"product": product.name},
-                )
-                return redirect("billing:product-detail", org.slug, product.pk)
-        elif action == "assignees":
-            if not can_assign:
-                raise PermissionDenied
-            assign_form = AssigneesForm(request.POST, organization=org)
-            if assign_form.is_valid():
-                try:
-                    services.do_set_product_assignees(
-                        product, assign_form.cleaned_data["assignees"], actor=user
-                    )
-                except services.NotAMember:  # removed from the organization a moment ago
-                    assign_form.add_error(
-                        "assignees", _("Choose collaborators or externals of this organization.")
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("The people %(product)s is given to are saved.")
-                        % {"product": product.name},
-                    )
-                    return redirect("billing:product-detail", org.slug, product.pk)
+    return redirect("billing:product-detail", membership.organization.slug, product.pk)
+
+
+@org_member_required(capability="can_see_all_products")
+@require_POST
+def product_assignees(
+    request: AuthenticatedHttpRequest, membership: Membership, pk: int
+) -> HttpResponse:
+    product = _visible_product(membership, pk)
+    form = AssigneesForm(request.POST, organization=membership.organization)
+    if form.is_valid():
+        try:
+            services.do_set_product_assignees(
+                product, form.cleaned_data["assignees"], actor=request.user
+            )
+        except services.NotAMember:  # removed from the organization a moment ago
+            form.add_error(
+                "assignees", _("Choose collaborators or externals of this organization.")
+            )
         else:
-            status = 400
+            messages.success(
+                request,
+                _("The people %(product)s is given to are saved.") % {"product": product.name},
+            )
+            return redirect("billing:product-detail", membership.organization.slug, product.pk)
+    return _edit_page(request, membership, product, assign_form=form)
+
+
+def _edit_page(
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    product: Product,
+    *,
+    renew_form: AutoRenewForm | None = None,
+    assign_form: AssigneesForm | None = None,
+) -> HttpResponse:
+    """The edit page with the forms this member may use; the one just sent with a mistake is
+    given bound, so what was typed stays with the error."""
+    org = membership.organization
+    if renew_form is None and membership.can_manage_billing:
+        renew_form = AutoRenewForm(initial={"auto_renew": "on" if product.auto_renew else "off"})
+    if assign_form is None and membership.can_see_all_products:
+        assign_form = AssigneesForm(
+            organization=org, initial={"assignees": list(product.assignees.all())}
+        )
     return render(
         request,
         "billing/product_edit.html",
@@ -228,7 +242,6 @@ def product_edit(
             "renew_form": renew_form,
             "assign_form": assign_form,
         },
-        status=status,
     )
 
 

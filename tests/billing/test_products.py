@@ -105,6 +105,14 @@ def _edit_url(product: Product, slug: str = "acme") -> str:
     return reverse("billing:product-edit", args=[slug, product.pk])
 
 
+def _renew_url(product: Product, slug: str = "acme") -> str:
+    return reverse("billing:product-auto-renew", args=[slug, product.pk])
+
+
+def _assignees_url(product: Product, slug: str = "acme") -> str:
+    return reverse("billing:product-assignees", args=[slug, product.pk])
+
+
 # --- Who may see what ---------------------------------------------------------------------------
 
 
@@ -117,7 +125,7 @@ def test_product_pages_outsider_gets_404(as_dave: Client, acme_domain: Product) 
     before = _state()
     assert as_dave.get(_detail_url(acme_domain)).status_code == 404
     assert as_dave.get(_edit_url(acme_domain)).status_code == 404
-    response = as_dave.post(_edit_url(acme_domain), {"action": "auto_renew", "auto_renew": "on"})
+    response = as_dave.post(_renew_url(acme_domain), {"auto_renew": "on"})
     assert response.status_code == 404
     assert _state() == before
 
@@ -126,7 +134,7 @@ def test_product_of_another_organization_gets_404(as_alice: Client, keller_domai
     before = _state()
     assert as_alice.get(_detail_url(keller_domain)).status_code == 404
     assert as_alice.get(_edit_url(keller_domain)).status_code == 404
-    response = as_alice.post(_edit_url(keller_domain), {"action": "auto_renew", "auto_renew": "on"})
+    response = as_alice.post(_renew_url(keller_domain), {"auto_renew": "on"})
     assert response.status_code == 404
     assert _state() == before
 
@@ -429,7 +437,7 @@ def test_detail_collaborator_sees_product_given_without_forms(
 def test_auto_renew_turned_on_by_billing_member(
     as_bob: Client, acme: Organization, acme_domain: Product
 ) -> None:
-    response = as_bob.post(_edit_url(acme_domain), {"action": "auto_renew", "auto_renew": "on"})
+    response = as_bob.post(_renew_url(acme_domain), {"auto_renew": "on"})
     assert response.status_code == 302
     assert response["Location"] == _detail_url(acme_domain)
     acme_domain.refresh_from_db()
@@ -447,7 +455,7 @@ def test_auto_renew_turned_off_by_collaborator_with_accounting_rights(
 ) -> None:
     family_domain.assignees.add(accountant)
     client = signed_in(accountant)
-    response = client.post(_edit_url(family_domain), {"action": "auto_renew", "auto_renew": "off"})
+    response = client.post(_renew_url(family_domain), {"auto_renew": "off"})
     assert response.status_code == 302
     family_domain.refresh_from_db()
     assert family_domain.auto_renew is False
@@ -457,21 +465,24 @@ def test_auto_renew_same_value_twice_writes_one_event(
     as_alice: Client, acme_domain: Product
 ) -> None:
     for _ in range(2):
-        as_alice.post(_edit_url(acme_domain), {"action": "auto_renew", "auto_renew": "on"})
+        as_alice.post(_renew_url(acme_domain), {"auto_renew": "on"})
     assert AuditEvent.objects.filter(action="product.auto_renew_changed").count() == 1
 
 
 def test_auto_renew_invalid_value_changes_nothing(as_alice: Client, acme_domain: Product) -> None:
     before = _state()
-    response = as_alice.post(_edit_url(acme_domain), {"action": "auto_renew", "auto_renew": "yes"})
+    response = as_alice.post(_renew_url(acme_domain), {"auto_renew": "yes"})
     assert response.status_code == 200
     assert "field-error" in _main(response)
     assert _state() == before
 
 
-def test_edit_unknown_action_changes_nothing(as_alice: Client, acme_domain: Product) -> None:
+def test_the_edit_page_takes_no_post(as_alice: Client, acme_domain: Product) -> None:
+    """Each form posts to its own address; the page itself only shows them."""
     before = _state()
-    assert as_alice.post(_edit_url(acme_domain), {"action": "delete"}).status_code == 400
+    assert as_alice.post(_edit_url(acme_domain), {"auto_renew": "off"}).status_code == 405
+    assert as_alice.get(_renew_url(acme_domain)).status_code == 405
+    assert as_alice.get(_assignees_url(acme_domain)).status_code == 405
     assert _state() == before
 
 
@@ -480,12 +491,8 @@ def test_lower_role_gets_403_on_every_post(
 ) -> None:
     family_domain.assignees.add(erin)
     before = _state()
-    for data in (
-        {"action": "auto_renew", "auto_renew": "off"},
-        {"action": "assignees", "assignees": [erin.pk]},
-        {},
-    ):
-        assert as_erin.post(_edit_url(family_domain), data).status_code == 403
+    assert as_erin.post(_renew_url(family_domain), {"auto_renew": "off"}).status_code == 403
+    assert as_erin.post(_assignees_url(family_domain), {"assignees": [erin.pk]}).status_code == 403
     assert as_erin.get(_edit_url(family_domain)).status_code == 403
     assert _state() == before
 
@@ -496,9 +503,7 @@ def test_accountant_gets_403_when_giving_products(
     family_domain.assignees.add(accountant)
     client = signed_in(accountant)
     before = _state()
-    response = client.post(
-        _edit_url(family_domain), {"action": "assignees", "assignees": [erin.pk]}
-    )
+    response = client.post(_assignees_url(family_domain), {"assignees": [erin.pk]})
     assert response.status_code == 403
     assert _state() == before
     page = _main(client.get(_edit_url(family_domain)))
@@ -508,9 +513,7 @@ def test_accountant_gets_403_when_giving_products(
 
 def test_edit_page_get_changes_nothing(as_alice: Client, erin: User, acme_domain: Product) -> None:
     before = _state()
-    response = as_alice.get(
-        _edit_url(acme_domain), {"action": "assignees", "assignees": erin.pk, "auto_renew": "on"}
-    )
+    response = as_alice.get(_edit_url(acme_domain), {"assignees": erin.pk, "auto_renew": "on"})
     assert response.status_code == 200
     page = _main(response)
     assert "Save automatic renewal" in page
@@ -529,9 +532,7 @@ def test_assignees_set_by_legal_representative(
     assert "erin@example.com" in page
     assert "xena@example.com" in page
     assert "alice@example.com" not in page  # sees every product anyway
-    response = as_alice.post(
-        _edit_url(acme_domain), {"action": "assignees", "assignees": [erin.pk, external.pk]}
-    )
+    response = as_alice.post(_assignees_url(acme_domain), {"assignees": [erin.pk, external.pk]})
     assert response.status_code == 302
     assert set(acme_domain.assignees.all()) == {erin, external}
     event = AuditEvent.objects.get(action="product.assignees_changed")
@@ -544,7 +545,7 @@ def test_assignees_cleared_by_administrator(
     as_bob: Client, erin: User, acme_domain: Product
 ) -> None:
     acme_domain.assignees.add(erin)
-    response = as_bob.post(_edit_url(acme_domain), {"action": "assignees"})
+    response = as_bob.post(_assignees_url(acme_domain), {})
     assert response.status_code == 302
     assert not acme_domain.assignees.exists()
     assert signed_in(erin).get(_detail_url(acme_domain)).status_code == 404
@@ -556,9 +557,7 @@ def test_assignees_refuse_anyone_not_collaborator_of_the_organization(
 ) -> None:
     outsider = {"dave": dave, "bob": bob}[who]
     before = _state()
-    response = as_alice.post(
-        _edit_url(acme_domain), {"action": "assignees", "assignees": [erin.pk, outsider.pk]}
-    )
+    response = as_alice.post(_assignees_url(acme_domain), {"assignees": [erin.pk, outsider.pk]})
     assert response.status_code == 200
     page = _main(response)
     assert "field-error" in page
