@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 from accounts.http import signed_in_user
 from accounts.models import Session, User
 from accounts.services import do_end_sessions, do_reactivate_user, do_update_profile
-from portal.admin import PortalModelAdmin, record_admin_change
-from portal.audit_actions import AdminAction
+from core.admin import PortalModelAdmin, record_admin_change
+from core.audit_actions import AdminAction
 
 # Fields only a superuser may change: admin rights, and the login itself. Without this, anyone with
 # the "change user" permission (the support group) could make themselves a superuser, or take

@@ -50,8 +50,8 @@ from accounts.inventory import (
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
 from accounts.views import password_changed_message
-from portal.audit import record_event
-from portal.outbox import send_email
+from core.audit import record_event
+from core.outbox import send_email
 
 STATE_KEY = "_portal_compromised"
 STEPS = (

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.addresses import canonical_email, validate_ascii_local_part
 from accounts.models import User
-from portal import ratelimit
-from portal.ratelimit import wait_message
+from core import ratelimit
+from core.ratelimit import wait_message
 
 if TYPE_CHECKING:  # django-stubs' helper types exist for the type checker only
     from django_stubs_ext import StrOrPromise

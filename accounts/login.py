@@ -1,6 +1,6 @@
 """Signing in with limits on guessing.
 
-Three counters, each atomic (portal.ratelimit), each counted *before* the password is checked:
+Three counters, each atomic (core.ratelimit), each counted *before* the password is checked:
 - account + IP, tight (5 per 15 minutes): stops guessing from one place without touching the
   owner, who signs in from elsewhere;
 - IP over all accounts (100 per hour): stops one address from trying many accounts;
@@ -30,10 +30,10 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.audit_actions import AccountAction
 from accounts.models import KnownBrowser, User
-from portal import ratelimit
-from portal.audit import record_event
-from portal.crypto import digest
-from portal.request_context import client_ip
+from core import ratelimit
+from core.audit import record_event
+from core.crypto import digest
+from core.request_context import client_ip
 
 KNOWN_BROWSER_COOKIE = "portal_known"
 KNOWN_BROWSER_MAX_AGE = 60 * 60 * 24 * 180

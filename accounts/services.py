@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit_actions import AccountAction
 from accounts.login import forget_known_browsers
 from accounts.models import Session, User
-from portal import ratelimit
-from portal.audit import record_event
-from portal.outbox import send_email
+from core import ratelimit
+from core.audit import record_event
+from core.outbox import send_email
 
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 _VERIFY_SALT = "accounts.verify-email"

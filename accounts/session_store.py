@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.utils import timezone
 
-from portal.request_context import current_request_meta
+from core.request_context import current_request_meta
 
 
 class SessionStore(DBStore):

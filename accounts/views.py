@@ -36,11 +36,11 @@ from accounts.login import attempt_login, remember_browser
 from accounts.middleware import SIGN_IN_LANGUAGE, speak_their_language
 from accounts.models import Session, User
 from accounts.reauth import mark_recently_authenticated
-from portal import ratelimit
-from portal.http import safe_next
-from portal.models import AuditEvent
-from portal.ratelimit import wait_message
-from portal.request_context import client_ip
+from core import ratelimit
+from core.http import safe_next
+from core.models import AuditEvent
+from core.ratelimit import wait_message
+from core.request_context import client_ip
 
 RESET_SESSION_TOKEN = "_password_reset_token"  # noqa: S105 - a session key name
 RESET_URL_TOKEN = "set-password"  # noqa: S105 - a URL placeholder

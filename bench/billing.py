@@ -179,7 +179,7 @@ def child(today_text: str) -> None:
 
     from billing import reminders, renewals
     from billing.models import Product, Reminder
-    from portal.models import Notification
+    from core.models import Notification
 
     today = date.fromisoformat(today_text)
     queries = 0

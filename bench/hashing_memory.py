@@ -9,7 +9,7 @@ default Argon2, 100 MiB a hash, no bound on concurrent hashes; `bench/hashing_re
 2. granian (WSGI, 2 workers, granian's default thread pool: the bound must come from the portal);
 3. 50 clients fetch the sign-in page (CSRF cookie and token), wait at a barrier, and post at once;
 4. the resident memory of granian's whole process tree is sampled every 10 ms; the peak is kept,
-   with the answers' status codes (429 = "busy, try again" from `portal.hashing`).
+   with the answers' status codes (429 = "busy, try again" from `core.hashing`).
 
 Prints a Markdown table. granian is stopped at the end whatever happens (its process group).
 """

@@ -33,7 +33,7 @@ def password_checks(plan: dict[str, Any]) -> dict[str, Any]:
     from django.contrib.auth.hashers import check_password, get_hasher
 
     from accounts.models import User
-    from portal.crypto import digest
+    from core.crypto import digest
     from security.app_passwords import find_for_api, normalize
 
     creds = plan["credentials"]
@@ -62,7 +62,7 @@ def lean_lookup(email: str, password: str) -> bool:
     """A prototype (not the app's code) of `find_for_api` reading only the four values it needs
     instead of two model instances: what the check would cost with a leaner query."""
     from accounts.models import User
-    from portal.crypto import digest
+    from core.crypto import digest
     from security.app_passwords import looks_like_app_password, normalize
     from security.models import ApplicationPassword, AppService
 
@@ -113,8 +113,8 @@ def bearer_breakdown(plan: dict[str, Any]) -> dict[str, float]:
     """The steps of `BearerTokenAuthentication.authenticate()`, one by one, as it runs them."""
     from django.db.models import Exists, OuterRef
 
+    from core.crypto import digest
     from organizations.models import Membership
-    from portal.crypto import digest
     from tokens import format as token_format
     from tokens.authentication import find_token, recent_tokens
     from tokens.models import ApiToken

@@ -33,7 +33,7 @@ from billing.models import (
     Renewal,
 )
 from billing.renewals import do_credit_balance
-from portal.admin import PortalModelAdmin, PortalTabularInline, ReadOnlyAdmin
+from core.admin import PortalModelAdmin, PortalTabularInline, ReadOnlyAdmin
 
 # Who may add credit or record a payment: "add a balance entry" (superusers have it; give it to
 # the staff who handle payments). Entries are added only through the credit page.

@@ -1,12 +1,12 @@
 """The audit actions of `billing` (products, owner contacts, the balance and billing preferences),
 each with what it means in the reader's words (activity pages, the security review). How actions
-work: portal/audit_actions.py."""
+work: core/audit_actions.py."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit_actions import AuditAction
+from core.audit_actions import AuditAction
 
 
 class BillingAction(AuditAction):

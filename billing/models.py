@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from billing.managers import ContactQuerySet, InvoiceQuerySet, ProductQuerySet
+from core.models import Notification
 from organizations.models import Organization
 
 CURRENCY = "CHF"
@@ -397,7 +398,7 @@ class Reminder(models.Model):
     )
     created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     notification = models.ForeignKey(
-        "portal.Notification",
+        Notification,
         verbose_name=_("notification"),
         null=True,
         blank=True,

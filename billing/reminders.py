@@ -47,9 +47,9 @@ from billing.models import (
     Reminder,
 )
 from billing.recipients import BILLING_ROLES, DEFAULTS, Choices, billing_members, choices_of
+from core.audit import record_event
+from core.outbox import send_email
 from organizations.models import Membership
-from portal.audit import record_event
-from portal.outbox import send_email
 
 # The longest lead a member may choose: products further away need nothing today.
 HORIZON_DAYS = max(REMINDER_LEAD_DAYS)

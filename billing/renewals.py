@@ -45,10 +45,10 @@ from billing.models import (
     Renewal,
 )
 from billing.recipients import billing_members, choices_of
+from core.audit import record_event
+from core.models import AuditEvent
+from core.outbox import send_email
 from organizations.models import Membership, Organization
-from portal.audit import record_event
-from portal.models import AuditEvent
-from portal.outbox import send_email
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.db import transaction
 from accounts.models import User
 from billing.audit_actions import BillingAction
 from billing.models import BillingAccount, Contact, Product
+from core.audit import record_event
 from organizations.models import Membership, Organization, Role
-from portal.audit import record_event
 
 # What an owner contact and the billing details consist of: the only fields these services write
 # (never the balance, which only `BalanceEntry` movements change).

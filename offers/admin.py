@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.http import signed_in_user
+from core.admin import PortalModelAdmin, PortalTabularInline
 from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import PartnerProfile
-from portal.admin import PortalModelAdmin, PortalTabularInline
 
 # What staff read of a request and of a report: records, never edited here.
 REQUEST_FIELDS = (

@@ -1,12 +1,12 @@
 """The audit actions of `offers` (offer requests, proposals and partners), each with what it means
 in the reader's words (activity pages, the security review). How actions work:
-portal/audit_actions.py."""
+core/audit_actions.py."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit_actions import AuditAction
+from core.audit_actions import AuditAction
 
 
 class OfferAction(AuditAction):

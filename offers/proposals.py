@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.audit import record_event
+from core.outbox import send_email
 from offers.audit_actions import OfferAction
 from offers.matching import partner_accepts
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import Membership, PartnerProfile
-from portal.audit import record_event
-from portal.outbox import send_email
 
 
 class ProposalRefused(ValidationError):

@@ -27,6 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from core import ratelimit
+from core.audit import record_event
+from core.outbox import send_email
 from offers.audit_actions import OfferAction
 from offers.categories import (
     BUDGETS,
@@ -41,9 +44,6 @@ from offers.matching import partners_for
 from offers.models import OfferRequest, Proposal
 from organizations import access
 from organizations.models import Membership, Organization, PartnerProfile, Role
-from portal import ratelimit
-from portal.audit import record_event
-from portal.outbox import send_email
 
 MAX_OPEN_REQUESTS = 3
 DESCRIPTION_MAX_LENGTH = 5000  # the model's max_length, which a TextField does not enforce

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import UserAdmin
 from accounts.http import signed_in_user
 from accounts.models import User
+from core.admin import PortalModelAdmin, PortalTabularInline
 from organizations import services
 from organizations.models import Invitation, Membership, Organization
-from portal.admin import PortalModelAdmin, PortalTabularInline
 
 
 class MembershipInline(PortalTabularInline):

@@ -30,12 +30,12 @@ from accounts.services import (
     ensure_email_verified,
     tell_owner_of_sign_up_attempt,
 )
+from core import ratelimit
+from core.audit import record_event
+from core.outbox import send_email
 from organizations.audit_actions import OrganizationAction
 from organizations.models import Invitation, Membership, Organization, Role
 from organizations.validators import validate_organization_name
-from portal import ratelimit
-from portal.audit import record_event
-from portal.outbox import send_email
 
 INVITATION_VALIDITY = timedelta(days=7)
 _INVITATION_SALT = "organizations.invitation"

@@ -25,6 +25,11 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
+from core import ratelimit
+from core.http import safe_next
+from core.models import AuditEvent
+from core.ratelimit import wait_message
+from core.request_context import client_ip
 from organizations import services
 from organizations.access import org_member_required
 from organizations.forms import (
@@ -36,11 +41,6 @@ from organizations.forms import (
     role_help,
 )
 from organizations.models import Invitation, Membership, Organization, Role
-from portal import ratelimit
-from portal.http import safe_next
-from portal.models import AuditEvent
-from portal.ratelimit import wait_message
-from portal.request_context import client_ip
 
 
 def _ensure_can_change(acting: Membership, target: Membership) -> None:

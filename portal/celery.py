@@ -65,7 +65,7 @@ app.conf.beat_scheduler = "portal.celery:CatchUpScheduler"
 
 # Exactly one beat runs these (see the README's "Deploying").
 app.conf.beat_schedule = {
-    "sweep-outbox": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-outbox": {"task": "core.tasks.sweep_outbox", "schedule": 60.0},
     "purge-expired-sessions": {"task": "accounts.tasks.purge_expired_sessions", "schedule": 3600.0},
     "purge-expired-known-browsers": {
         "task": "accounts.tasks.purge_expired_known_browsers",

@@ -38,7 +38,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django_htmx.jinja import htmx_script
 from jinja2 import ChainableUndefined, Environment, pass_context
 
-from portal.icons import icon
+from core.icons import icon
 from portal.navigation import account_links, organization_links
 from tags.chips import tag_chip
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
-from portal.icons import icon
+from core.icons import icon
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -36,7 +36,7 @@ KEPT_LISTS = 2048
 class NavLink:
     url: str
     label: str
-    icon: str  # safe HTML (portal.icons)
+    icon: str  # safe HTML (core.icons)
     # The current page is this address exactly, or anything under it (the products list and a
     # product's page). Of several links the path is under, the longest is the current one.
     exact: bool = True

@@ -90,7 +90,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-# Keys that seal secrets the server reads back (TOTP seeds): see portal/crypto.py.
+# Keys that seal secrets the server reads back (TOTP seeds): see core/crypto.py.
 ENCRYPTION_KEYS = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
 for _key in ENCRYPTION_KEYS:
     try:
@@ -112,7 +112,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 HTTPS = _bool("PORTAL_HTTPS", not DEBUG)
 
 INSTALLED_APPS = [
-    "portal.apps.PortalConfig",
+    "core.apps.CoreConfig",
     "accounts.apps.AccountsConfig",
     "organizations.apps.OrganizationsConfig",
     "security.apps.SecurityConfig",
@@ -138,13 +138,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "portal.middleware.RequestContextMiddleware",
+    "core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.HashingBusyMiddleware",
+    "core.middleware.HashingBusyMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -161,7 +161,7 @@ _CONTEXT_PROCESSORS = [
     "django.contrib.auth.context_processors.auth",
     "django.contrib.messages.context_processors.messages",
     "django.template.context_processors.i18n",
-    "portal.context_processors.portal",
+    "core.context_processors.portal",
     "organizations.context_processors.navigation",
 ]
 TEMPLATES = [
@@ -377,13 +377,13 @@ PRODUCT_LIST_COLUMNS = ["tags.product_list.TagColumn"]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Argon2id at 19 MiB a hash, at most PASSWORD_HASHING_CONCURRENCY at once per process; a request
-# that finds every slot taken for PASSWORD_HASHING_WAIT_SECONDS gets 429 (portal/hashing.py).
+# that finds every slot taken for PASSWORD_HASHING_WAIT_SECONDS gets 429 (core/hashing.py).
 PASSWORD_HASHING_CONCURRENCY = _positive_int(
     "PASSWORD_HASHING_CONCURRENCY", 2 * (os.cpu_count() or 1)
 )
 PASSWORD_HASHING_WAIT_SECONDS = 3
 PASSWORD_HASHERS = [
-    "portal.hashing.PortalArgon2PasswordHasher",
+    "core.hashing.PortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -455,7 +455,7 @@ RATE_LIMITS = {
     # polling every second stays under it.
     "kauth-device": (120, 60),
     "identity-request": (3, 24 * 60 * 60),
-    # SMS (security/sms.py, portal/sms.py): per account, per address over all accounts, per
+    # SMS (security/sms.py, core/sms.py): per account, per address over all accounts, per
     # number whoever asks, and for the whole portal (its alert is logged): SMS pumping.
     "sms-send": (3, 10 * 60),
     "sms-address": (10, 60 * 60),
@@ -529,10 +529,10 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields (not files) of one request
 # Files of one request, on every URL: the largest legitimate upload is an identity-verification
-# request (three documents of at most 10 MB) plus the form around them (portal/uploads.py).
+# request (three documents of at most 10 MB) plus the form around them (core/uploads.py).
 UPLOAD_MAX_BYTES = 31 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "portal.uploads.BoundedUploadHandler",
+    "core.uploads.BoundedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -564,7 +564,7 @@ LOGGING = {
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - the documented password of the demo logins
 
-FORM_RENDERER = "portal.forms.PortalFormRenderer"
+FORM_RENDERER = "core.forms.PortalFormRenderer"
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -574,10 +574,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tokens.permissions.TokenScopePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["portal.json_body.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.json_body.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "portal.api.BoundedPagination",  # 50 a page, 200 at most
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.api.BoundedPagination",  # 50 a page, 200 at most
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -591,9 +591,9 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components: what a client sends (a name of at least one
     # character, no read-only id) is not what it gets back, and generated clients need both.
     "COMPONENT_SPLIT_REQUEST": True,
-    # Every operation documents its error answers too, in one shape (portal/api_schema.py).
+    # Every operation documents its error answers too, in one shape (core/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.api_schema.document_errors",
+        "core.api_schema.document_errors",
     ],
 }

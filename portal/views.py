@@ -12,9 +12,9 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal import sms
-from portal.api import error_response, is_api_request
-from portal.models import Notification
+from core import sms
+from core.api import error_response, is_api_request
+from core.models import Notification
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

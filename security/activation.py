@@ -1,7 +1,7 @@
 """What every "add a method" page does once the method works: the session is verified by it, and
 the new emergency codes (when this turned 2FA on) are shown once.
 
-The codes wait in the session, sealed (portal.crypto), for the one page that shows them and takes
+The codes wait in the session, sealed (core.crypto), for the one page that shows them and takes
 them out (security.views.emergency_codes_new): session data is only signed, and its row outlives
 the page.
 """
@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django_otp import login as otp_login
 from django_otp.models import Device
 
-from portal.crypto import seal, unseal
+from core.crypto import seal, unseal
 
 NEW_CODES_KEY = "_portal_new_emergency_codes"
 

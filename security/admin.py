@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalModelAdmin
+from core.admin import PortalModelAdmin
 from security.forms import IdentityDecisionForm, sniff_document
 from security.models import IdentityVerificationRequest, KAuthDevice, TOTPDevice
 from security.recovery import DOCUMENT_FIELDS, do_decide_identity_verification

@@ -23,9 +23,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from core.request_context import client_ip
 from organizations import access
 from organizations.models import Membership
-from portal.request_context import client_ip
 from security.app_passwords import find_for_api
 from security.models import ApplicationPassword, AppService
 

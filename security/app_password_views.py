@@ -20,9 +20,9 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
 from accounts.services import EmailNotVerified
-from portal.crypto import seal, unseal
-from portal.json_body import MalformedJSON, json_object_body
-from portal.request_context import client_ip
+from core.crypto import seal, unseal
+from core.json_body import MalformedJSON, json_object_body
+from core.request_context import client_ip
 from security import app_passwords
 from security.models import ApplicationPassword, AppService
 

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import ensure_email_verified
-from portal import ratelimit
-from portal.audit import record_event
-from portal.crypto import digest
-from portal.outbox import send_email
+from core import ratelimit
+from core.audit import record_event
+from core.crypto import digest
+from core.outbox import send_email
 from security.audit_actions import SecurityAction
 from security.methods import has_two_factor
 from security.models.app_passwords import ApplicationPassword, AppService

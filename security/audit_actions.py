@@ -1,12 +1,12 @@
 """The audit actions of `security` (two-factor methods, application passwords and an organization's
 two-factor rule), each with what it means in the reader's words (activity pages, the security
-review). How actions work: portal/audit_actions.py."""
+review). How actions work: core/audit_actions.py."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit_actions import AuditAction
+from core.audit_actions import AuditAction
 
 
 class SecurityAction(AuditAction):

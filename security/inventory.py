@@ -20,7 +20,7 @@ from accounts.inventory import (
     parse_int_ids,
 )
 from accounts.models import User
-from portal.models import AuditEvent
+from core.models import AuditEvent
 from security import app_passwords
 from security.audit_actions import SecurityAction
 from security.methods import added_at, kind_label, last_used_at, methods_for, public_id

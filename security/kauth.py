@@ -25,11 +25,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from portal import ratelimit
-from portal.audit import record_event
-from portal.crypto import digest
-from portal.outbox import send_email
-from portal.request_context import current_request_meta
+from core import ratelimit
+from core.audit import record_event
+from core.crypto import digest
+from core.outbox import send_email
+from core.request_context import current_request_meta
 from security.audit_actions import SecurityAction
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment, KAuthNotice
 

@@ -19,9 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import describe_user_agent
-from portal import ratelimit
-from portal.json_body import MalformedJSON, json_object_body
-from portal.request_context import client_ip
+from core import ratelimit
+from core.json_body import MalformedJSON, json_object_body
+from core.request_context import client_ip
 from security import kauth
 from security.models.kauth import KAuthDevice
 

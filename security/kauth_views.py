@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from portal.crypto import seal, unseal
-from portal.ratelimit import wait_message
+from core.crypto import seal, unseal
+from core.ratelimit import wait_message
 from security import activation, kauth, second_step, services
 from security.forms import AuthenticatorNameForm, CodeForm
 from security.models.kauth import KAuthChallenge, KAuthDevice, KAuthEnrollment

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from portal import ratelimit
-from portal.audit import record_event
-from portal.outbox import send_email
-from portal.request_context import current_request_meta
+from core import ratelimit
+from core.audit import record_event
+from core.outbox import send_email
+from core.request_context import current_request_meta
 from security.audit_actions import SecurityAction
 from security.forms import sniff_document
 from security.methods import METHOD_MODELS

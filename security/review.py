@@ -27,7 +27,7 @@ from accounts.compromised import stepper, wizard_state
 from accounts.http import AuthenticatedHttpRequest
 from accounts.inventory import UNUSED_AFTER, credential_inventories
 from accounts.models import Session, User
-from portal.models import AuditEvent
+from core.models import AuditEvent
 from security.methods import emergency_device, methods_for
 from security.models import SMSDevice
 

@@ -30,11 +30,11 @@ from accounts.login import is_known_browser, remember_browser
 from accounts.middleware import SIGN_IN_LANGUAGE
 from accounts.models import User
 from accounts.reauth import mark_recently_authenticated
-from portal import ratelimit
+from core import ratelimit
+from core.audit import record_event
+from core.outbox import send_email
+from core.request_context import client_ip
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
-from portal.audit import record_event
-from portal.outbox import send_email
-from portal.request_context import client_ip
 from security import kauth
 from security.audit_actions import SecurityAction
 from security.methods import has_two_factor, preferred_method

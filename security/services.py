@@ -11,10 +11,10 @@ from django_otp.models import Device
 
 from accounts.models import User
 from accounts.services import end_other_sessions
+from core.audit import record_event
+from core.models import AuditEvent
+from core.outbox import send_email
 from organizations.models import Membership, Organization
-from portal.audit import record_event
-from portal.models import AuditEvent
-from portal.outbox import send_email
 from security.audit_actions import SecurityAction
 from security.kauth import leave_removal_notice
 from security.methods import emergency_device, kind_label, methods_for, preferred_method

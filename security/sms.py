@@ -7,9 +7,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal import ratelimit, sms
-from portal.ratelimit import wait_message
-from portal.request_context import current_request_meta
+from core import ratelimit, sms
+from core.ratelimit import wait_message
+from core.request_context import current_request_meta
 from security.models import SMSDevice
 
 # What phonenumbers calls a number that takes SMS. FIXED_LINE_OR_MOBILE is where a country's plan
@@ -49,7 +49,7 @@ def send_code(device: SMSDevice) -> str | None:
     """Send a new code to the device's number; a message to show when refused or failed.
 
     Spends from the person's budget and the address's (over all accounts: sign-up makes accounts
-    cheaply), then, in `portal.sms.send`, the number's and the portal's (issue 12, finding 8)."""
+    cheaply), then, in `core.sms.send`, the number's and the portal's (issue 12, finding 8)."""
     verdict = ratelimit.attempt_all(
         [
             ("sms-send", f"user:{device.user_id}"),

@@ -24,10 +24,10 @@ from django_otp.models import Device
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
+from core.audit import record_event
+from core.http import safe_next
 from organizations.access import org_member_required
 from organizations.models import Membership
-from portal.audit import record_event
-from portal.http import safe_next
 from security import activation, kauth_views, second_step, services
 from security import recovery as recovery_services
 from security.audit_actions import SecurityAction

@@ -35,8 +35,8 @@ from webauthn.helpers.structs import (
 )
 
 from accounts.models import User
-from portal.crypto import digest
-from portal.json_body import parse_json
+from core.crypto import digest
+from core.json_body import parse_json
 from security.models import WebAuthnCredential
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Security keys in the browser: registering one, and signing in with it.
 
-The ceremonies need JavaScript (navigator.credentials, in portal/static/portal/webauthn.js); the
+The ceremonies need JavaScript (navigator.credentials, in core/static/portal/webauthn.js); the
 other methods keep working without it.
 """
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reauth import require_recent_password
-from portal.json_body import MalformedJSON, json_object_body
+from core.json_body import MalformedJSON, json_object_body
 from security import activation, second_step, services, webauthn
 from security.forms import RenameForm
 

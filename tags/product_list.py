@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from markupsafe import Markup
 
 from billing.models import Product
+from core.urls_for_rows import url_maker
 from organizations.models import Membership
-from portal.urls_for_rows import url_maker
 from tags.filtering import MAX_FILTER_TAGS, carrying_every_tag, distinct_slugs
 from tags.models import Tag
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing.models import Product
+from core.audit import record_event
 from organizations import access
 from organizations.models import Membership
-from portal.audit import record_event
 from tags import colours
 from tags.audit_actions import TagAction
 from tags.models import MAX_NAME_LENGTH, Tag, clean_name, name_key

@@ -21,9 +21,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from accounts.models import User
+from core.models import Notification
 from organizations import services as organization_services
 from organizations.models import Organization, Role
-from portal.models import Notification
 from security.models import TOTPDevice
 from tests.conftest import PASSWORD, signed_in, with_authenticator
 from tests.factories import ProductFactory

@@ -28,8 +28,8 @@ from pytest_django.fixtures import DjangoAssertNumQueries
 from accounts.models import Session, User
 from billing.models import Contact, Product, ProductKind
 from billing.views.invoices import PAID_FOR_OTHERS_SHOWN
+from core.models import AuditEvent
 from organizations.models import Membership, Organization, Role
-from portal.models import AuditEvent
 from security.models import ApplicationPassword, AppService
 from tags import colours
 from tags.models import Tag

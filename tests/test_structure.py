@@ -8,7 +8,17 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["portal", "accounts", "security", "organizations", "billing", "tags", "tokens", "offers"]
+APPS = [
+    "core",
+    "portal",
+    "accounts",
+    "security",
+    "organizations",
+    "billing",
+    "tags",
+    "tokens",
+    "offers",
+]
 # The top of the project: the URL tree mounts every app's views.
 TOP = {ROOT / "portal" / "urls.py"}
 
@@ -31,7 +41,7 @@ def _is_views_module(module: str) -> bool:
 
 def test_no_app_imports_the_views_of_another_app() -> None:
     """A helper that pages of several apps need goes to a small module at the bottom
-    (portal/http.py), not into the views of the first app that wrote it."""
+    (core/http.py), not into the views of the first app that wrote it."""
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"
         for app in APPS
@@ -55,3 +65,17 @@ def test_the_check_sees_an_import_of_another_apps_views(tmp_path: Path) -> None:
         "accounts.views.wait_message",
         "billing.views.products",
     ]
+
+
+def test_the_bottom_layer_imports_no_app() -> None:
+    """`core/` is what every app may use: it names the user through settings.AUTH_USER_MODEL and
+    an organization by its id, and imports neither an app nor the top (`portal/`)."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "core").rglob("*.py")
+        if "migrations" not in path.parts
+        for module in _imported_modules(path)
+        if module.split(".")[0] in APPS and module.split(".")[0] != "core"
+    ]
+
+    assert offenders == []

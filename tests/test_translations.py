@@ -24,6 +24,7 @@ from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
 SOURCE_DIRS = [
+    "core",
     "portal",
     "accounts",
     "security",

@@ -1,11 +1,11 @@
 """The audit actions of `tokens` (API tokens), each with what it means in the reader's words
-(activity pages, the security review). How actions work: portal/audit_actions.py."""
+(activity pages, the security review). How actions work: core/audit_actions.py."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit_actions import AuditAction
+from core.audit_actions import AuditAction
 
 
 class TokenAction(AuditAction):

@@ -31,10 +31,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from core.crypto import digest
+from core.request_context import client_ip
 from organizations import access
 from organizations.models import Membership
-from portal.crypto import digest
-from portal.request_context import client_ip
 from tokens import format as token_format
 from tokens.models import ApiToken
 

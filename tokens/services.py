@@ -16,11 +16,11 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import ensure_email_verified
+from core.audit import record_event
+from core.crypto import digest
+from core.outbox import send_email
 from organizations import access
 from organizations.models import Organization
-from portal.audit import record_event
-from portal.crypto import digest
-from portal.outbox import send_email
 from tokens import format as token_format
 from tokens.audit_actions import TokenAction
 from tokens.authentication import recent_tokens
@@ -230,7 +230,7 @@ def deactivate_unused_tokens(now: datetime | None = None) -> int:
 # --- The example Newsletter: lists and subscribers within their quotas ---------------------------
 # `settings.NEWSLETTER_MAX_LISTS` lists an organization, `settings.NEWSLETTER_MAX_SUBSCRIBERS`
 # subscribers a list (issue 12, finding 3: a list of 300,000 subscribers, read in one page, took a
-# worker to 1.4 GiB; pages are bounded too, `portal.api.BoundedPagination`). Each quota is counted
+# worker to 1.4 GiB; pages are bounded too, `core.api.BoundedPagination`). Each quota is counted
 # under a lock on the row that owns the count (the organization, the list), so parallel requests
 # cannot each see room for one more and together overshoot it. Not audited, as before: the
 # example API's content is the organization's data, not a security event.

@@ -18,8 +18,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import is_recently_authenticated, reauth_redirect, require_recent_password
 from accounts.services import EmailNotVerified
+from core.crypto import seal, unseal
 from organizations import access
-from portal.crypto import seal, unseal
 from tokens import services
 from tokens.forms import TokenForm
 from tokens.models import ApiToken

@@ -40,10 +40,10 @@ from billing.forms import (
 )
 from billing.managers import ProductQuerySet
 from billing.models import BillingAccount, Contact, Product, ProductKind
+from core.http import safe_next
+from core.urls_for_rows import url_maker
 from organizations.access import org_member_required
 from organizations.models import Membership, Organization
-from portal.http import safe_next
-from portal.urls_for_rows import url_maker
 
 PAGE_SIZE = 25
 

@@ -1,7 +1,7 @@
 """kAuth, the provider's push app: enrolled devices, their sign-in requests, enrolment codes.
 
 The server keeps only digests of the device credential and of the enrolment code
-(portal.crypto.digest), and the offline-code seed sealed at rest.
+(core.crypto.digest), and the offline-code seed sealed at rest.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 
-from portal.crypto import seal, unseal
+from core.crypto import seal, unseal
 
 STEP = 30
 DIGITS = 6

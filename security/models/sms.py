@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from portal.crypto import digest
+from core.crypto import digest
 from security.models.throttling import AtomicThrottlingMixin
 
 CODE_VALIDITY = timedelta(minutes=5)

@@ -12,7 +12,7 @@ __all__ = ["DIGITS", "STEP", "TOLERANCE", "TOTPDevice"]
 
 
 class TOTPDevice(SealedTOTPMixin, AtomicThrottlingMixin, Device):
-    """An authenticator app. `sealed_key` is the 20-byte seed, encrypted (portal.crypto)."""
+    """An authenticator app. `sealed_key` is the 20-byte seed, encrypted (core.crypto)."""
 
     class Meta:
         verbose_name = _("authenticator app")

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from billing.models import Product
-from portal.api_fields import StrictCharField, StrictModelSerializer, StrictRegexField
+from core.api_fields import StrictCharField, StrictModelSerializer, StrictRegexField
 from tags import colours
 from tags.filtering import MAX_FILTER_TAGS, distinct_slugs
 from tags.models import SLUG_MAX_LENGTH, Tag

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import Product
-from portal.api import Conflict, Unprocessable
+from core.api import Conflict, Unprocessable
 from tags import colours, filtering, services
 from tags.api.serializers import TagFilterSerializer, TaggedProductSerializer, TagSerializer
 from tags.models import Tag

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Notification
+from core.models import Notification
 
 OWNER_IP = "198.51.100.7"
 STRANGER_IP = "203.0.113.66"

@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.inventory import OtherSessions
 from accounts.models import Session, User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
-from portal.models import AuditEvent, Notification
 from security import app_passwords
 from security import services as security_services
 from security.methods import public_id

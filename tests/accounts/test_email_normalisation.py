@@ -24,8 +24,8 @@ from django.utils import timezone
 from accounts.addresses import canonical_email, validate_ascii_local_part
 from accounts.forms import LoginForm, PasswordResetRequestForm, SignupForm
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations.models import Invitation, Organization, Role
-from portal.models import AuditEvent, Notification
 from tests.accounts.helpers import is_signed_in, sign_in, text
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, UserFactory

@@ -21,9 +21,9 @@ from accounts import services
 from accounts.login import KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_MAX_AGE
 from accounts.models import KnownBrowser, User
 from accounts.tasks import purge_expired_known_browsers
+from core.crypto import digest
+from core.models import AuditEvent
 from portal.celery import app as celery_app
-from portal.crypto import digest
-from portal.models import AuditEvent
 from tests.accounts.helpers import OWNER_IP, is_signed_in, sign_in, text
 from tests.factories import PASSWORD
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.login import KNOWN_BROWSER_COOKIE
 from accounts.models import Session, User
-from portal.models import AuditEvent
+from core.models import AuditEvent
 from tests.accounts.helpers import FIREFOX, OWNER_IP, STRANGER_IP, is_signed_in, sign_in, text
 from tests.factories import PASSWORD, UserFactory
 

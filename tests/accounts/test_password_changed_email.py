@@ -11,8 +11,8 @@ from django.urls import reverse
 from accounts import services
 from accounts.inventory import CredentialInventory, credential_inventories
 from accounts.models import User
+from core.models import Notification
 from organizations.models import Organization
-from portal.models import Notification
 from security.app_passwords import do_create_app_password
 from tokens.services import do_create_token
 

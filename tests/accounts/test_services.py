@@ -13,8 +13,8 @@ from django.test import override_settings
 from accounts import services
 from accounts.models import Session, User
 from accounts.session_store import SessionStore
+from core.models import AuditEvent, Notification
 from portal import settings as project_settings
-from portal.models import AuditEvent, Notification
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,10 +22,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from accounts.services import EmailNotVerified
+from core.crypto import digest
+from core.models import Notification
 from organizations import services as org_services
 from organizations.models import Membership, Organization, Role
-from portal.crypto import digest
-from portal.models import Notification
 from security import app_passwords
 from security.models import ApplicationPassword, AppService
 from tests.accounts.helpers import link_in, sign_in, text

@@ -16,10 +16,10 @@ from django.urls import reverse
 from accounts import services
 from accounts.audit_actions import AccountAction
 from accounts.models import Session, User
+from core.audit import record_event
+from core.audit_actions import action_label
+from core.models import AuditEvent, Notification
 from organizations.models import Membership, Organization, Role
-from portal.audit import record_event
-from portal.audit_actions import action_label
-from portal.models import AuditEvent, Notification
 from tests.accounts.helpers import (
     FIREFOX,
     OWNER_IP,

@@ -14,8 +14,8 @@ from django.test import Client
 from accounts.models import User
 from billing.models import BalanceEntry, BillingAccount, Invoice, InvoiceLine
 from billing.renewals import account_for
+from core.models import AuditEvent
 from organizations.models import Organization
-from portal.models import AuditEvent
 from tests.conftest import signed_in
 from tests.factories import ContactFactory, ProductFactory, UserFactory
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.models import User
 from billing import services
 from billing.models import BillingAccount, Contact, Product, ProductKind
+from core.models import AuditEvent
 from organizations.models import Organization, Role
-from portal.models import AuditEvent
 from tests.conftest import signed_in
 from tests.factories import ContactFactory, ProductFactory
 from tests.organizations.helpers import add_member

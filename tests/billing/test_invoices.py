@@ -271,7 +271,7 @@ def test_invoice_of_partner_seen_by_partner_only(
 
 
 def test_billing_css_prints_invoice_without_navigation() -> None:
-    css = (Path(settings.BASE_DIR) / "portal/static/portal/billing.css").read_text()
+    css = (Path(settings.BASE_DIR) / "core/static/portal/billing.css").read_text()
     print_rules = css.split("@media print", 1)[1]
 
     for selector in (".topbar", ".sidenav", ".footer", ".no-print"):

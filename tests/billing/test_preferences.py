@@ -17,8 +17,8 @@ from accounts.models import User
 from billing.models import NotificationPreference
 from billing.recipients import DEFAULTS, choices_of
 from billing.reminders import do_update_billing_preferences
+from core.models import AuditEvent
 from organizations.models import Organization, Role
-from portal.models import AuditEvent
 from tests.conftest import membership, signed_in
 from tests.factories import MembershipFactory
 

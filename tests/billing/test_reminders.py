@@ -21,8 +21,8 @@ from accounts.models import User
 from billing import reminders
 from billing.models import NotificationPreference, Product, Reminder
 from billing.reminders import queue_due_reminders, send_due_reminders, send_pending_reminders
+from core.models import Notification
 from organizations.models import Membership, Organization, Role
-from portal.models import Notification
 from tests.conftest import membership
 from tests.factories import (
     ContactFactory,

@@ -30,9 +30,9 @@ from billing.models import (
 )
 from billing.renewals import add_months, do_credit_balance, do_renew_product, renew_due_products
 from billing.tasks import run_billing_sweep
+from core.models import AuditEvent, Notification
+from core.outbox import render_email
 from organizations.models import Membership, Organization, Role
-from portal.models import AuditEvent, Notification
-from portal.outbox import render_email
 from tests.factories import MembershipFactory, OrganizationFactory, ProductFactory, UserFactory
 
 TODAY = date(2026, 3, 16)

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from core.models import Notification
 from organizations.models import Organization
-from portal.models import Notification
 from security import app_passwords
 from security import services as security_services
 from security.models import ApplicationPassword, TOTPDevice

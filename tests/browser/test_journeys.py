@@ -13,9 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from core.models import Notification
 from organizations import services
 from organizations.models import Membership, Organization, Role
-from portal.models import Notification
 from tests.browser.conftest import (
     NewContext,
     confirm_password_if_asked,

@@ -16,10 +16,10 @@ from django.urls import path
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from core.models import Notification
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization
 from portal import views as portal_views
-from portal.models import Notification
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.browser.conftest import NewContext, assert_accessible, label, sign_in
 from tests.offers.test_proposals import make_offer, make_partner

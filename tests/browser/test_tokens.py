@@ -15,8 +15,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from accounts.session_store import SessionStore
+from core.crypto import digest
 from organizations.models import Organization
-from portal.crypto import digest
 from tests.browser.conftest import (
     NewContext,
     axe_violations,

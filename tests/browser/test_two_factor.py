@@ -16,9 +16,9 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
+from core.models import Notification
 from organizations.models import Organization
 from organizations.services import do_create_organization
-from portal.models import Notification
 from security.methods import emergency_device, methods_for
 from security.models import EmergencyCodesDevice, TOTPDevice
 from security.services import do_set_organization_requirement

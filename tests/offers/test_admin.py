@@ -10,11 +10,11 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import User
+from core.models import AuditEvent
 from offers.models import OfferRequest, PartnerSubscription, Report
 from offers.proposals import do_report_request, offer_for_partner
 from organizations.models import Organization, PartnerProfile
 from organizations.support import SUPPORT_GROUP
-from portal.models import AuditEvent
 from tests.conftest import signed_in
 from tests.factories import OrganizationFactory, UserFactory
 from tests.offers.test_proposals import make_offer, make_partner

@@ -13,13 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import services
 from offers.links import cancellation_token, cancellation_url, offer_from_cancellation_token
 from offers.matching import requests_for
 from offers.models import OfferRequest
 from organizations.models import Organization, PartnerProfile
 from organizations.services import invitation_token
-from portal.models import AuditEvent, Notification
 from tests.offers.test_services import make_partner, make_request, post
 
 

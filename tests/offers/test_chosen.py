@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.models import Notification
 from offers import services
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization
-from portal.models import Notification
 from tests.conftest import signed_in
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.offers.test_services import make_partner, make_request, propose

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import services
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization, PartnerProfile
-from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.offers.test_services import make_partner, make_request, propose, request_data
 

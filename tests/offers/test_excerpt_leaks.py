@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.models import Notification
 from offers.models import OfferRequest
 from organizations.models import Organization, PartnerProfile
-from portal.models import Notification
 from tests.conftest import membership, signed_in
 from tests.offers.test_proposals import end, make_partner
 from tests.offers.test_services import request_data

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers.models import OfferRequest, Proposal, Report
 from offers.proposals import do_send_proposal, subscribed_categories
 from organizations.models import Organization, PartnerProfile, Role
-from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.offers.test_proposals import CONTACT, ENDINGS, end, make_offer, make_partner

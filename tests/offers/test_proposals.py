@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import Organization, PartnerProfile, Role
-from portal.models import AuditEvent, Notification
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 CONTACT = {

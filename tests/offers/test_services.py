@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import services
 from offers.links import offer_from_cancellation_token
 from offers.matching import requests_for
 from offers.models import OfferRequest, PartnerSubscription, Proposal
 from offers.services import OfferLimitReached, OfferRateLimited, RequestEnded
 from organizations.models import Membership, Organization, PartnerProfile, Role
-from portal.models import AuditEvent, Notification
 from tests.conftest import membership
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

@@ -33,12 +33,12 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import proposals, services
 from offers.links import cancellation_url
 from offers.matching import requests_for
 from offers.models import OfferRequest, Proposal
 from organizations.models import Membership, Organization, PartnerProfile
-from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.factories import UserFactory
 from tests.offers.test_proposals import make_partner

@@ -12,10 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from offers import services, tasks
 from offers.models import OfferRequest
 from organizations.models import Organization
-from portal.models import AuditEvent, Notification
 from tests.offers.test_services import make_request, post
 
 

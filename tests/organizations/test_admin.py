@@ -14,10 +14,10 @@ from django.test import Client, RequestFactory
 
 from accounts.models import User
 from billing.apps import SUPPORT_PERMISSIONS as BILLING_SUPPORT_PERMISSIONS
+from core.models import AuditEvent
 from offers.apps import SUPPORT_PERMISSIONS as OFFERS_SUPPORT_PERMISSIONS
 from organizations.models import Membership, Organization
 from organizations.support import SUPPORT_GROUP, SUPPORT_PERMISSIONS
-from portal.models import AuditEvent
 from security.apps import REVIEWER_PERMISSIONS
 from tests.conftest import signed_in
 from tests.factories import UserFactory

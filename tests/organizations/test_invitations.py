@@ -18,10 +18,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations import services
 from organizations.models import Invitation, Membership, Organization, Role
 from organizations.services import MembershipError
-from portal.models import AuditEvent, Notification
 from tests.conftest import membership, signed_in
 from tests.factories import UserFactory
 

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import Notification
 from organizations import services
 from organizations.models import Invitation, Organization
-from portal.models import Notification
 from tests.accounts.helpers import next_full_hour
 from tests.conftest import signed_in
 

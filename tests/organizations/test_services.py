@@ -12,10 +12,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import Session, User
+from core.models import AuditEvent, Notification
 from organizations import services
 from organizations.models import Membership, Organization, Role
 from organizations.services import LegalRepresentativeRequired, MembershipError
-from portal.models import AuditEvent, Notification
 from tests.conftest import membership, signed_in
 from tests.factories import UserFactory
 from tests.organizations.helpers import add_legal_representative, add_member

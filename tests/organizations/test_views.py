@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations import services
 from organizations.models import Invitation, Membership, Organization, Role
-from portal.models import AuditEvent, Notification
 from tests.conftest import membership, signed_in
 from tests.organizations.helpers import add_legal_representative, add_member
 

@@ -1,6 +1,6 @@
 """Issue 11, findings 1 and 2, and DESIGN rule 11: support staff see no secret in the admin.
 
-Every admin of the project derives from `portal.admin.PortalModelAdmin` (inlines from
+Every admin of the project derives from `core.admin.PortalModelAdmin` (inlines from
 `PortalInlineMixin`), so two rules hold on every admin page: only the lookups an admin offers as
 filters are accepted in the query string, and no secret field is rendered. A support agent then
 opens every changelist and change page of the demo data, and none shows a session key, a digest,
@@ -18,10 +18,11 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from accounts.models import Session, User
+from core import outbox
+from core.admin import PortalInlineMixin, PortalModelAdmin
+from core.models import Notification
 from organizations.support import SUPPORT_GROUP, ensure_support_group
-from portal import demo, outbox
-from portal.admin import PortalInlineMixin, PortalModelAdmin
-from portal.models import Notification
+from portal import demo
 from security.models import KAuthDevice, TOTPDevice
 from tests.conftest import signed_in
 from tests.factories import UserFactory
@@ -39,7 +40,7 @@ def test_every_admin_derives_from_the_base_admin() -> None:
         for model, model_admin in admin.site._registry.items()
         if model._meta.app_label in PROJECT_APPS and not isinstance(model_admin, PortalModelAdmin)
     ]
-    assert not forgotten, f"admins without portal.admin.PortalModelAdmin: {forgotten}"
+    assert not forgotten, f"admins without core.admin.PortalModelAdmin: {forgotten}"
 
 
 def test_every_inline_derives_from_the_base_inline() -> None:
@@ -49,7 +50,7 @@ def test_every_inline_derives_from_the_base_inline() -> None:
         for inline in model_admin.inlines
         if not issubclass(inline, PortalInlineMixin)
     ]
-    assert not forgotten, f"inlines without portal.admin.PortalInlineMixin: {forgotten}"
+    assert not forgotten, f"inlines without core.admin.PortalInlineMixin: {forgotten}"
 
 
 # --- The support agent's crawl ------------------------------------------------------------------

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
 from organizations.support import SUPPORT_GROUP
-from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.factories import UserFactory
 
@@ -123,7 +123,7 @@ WRITING_METHODS = ("save_model", "delete_model", "delete_queryset", "save_formse
 def test_no_admin_writes_around_the_audited_base() -> None:
     from django.contrib import admin
 
-    from portal.admin import PortalModelAdmin
+    from core.admin import PortalModelAdmin
 
     found = set()
     for model, model_admin in admin.site._registry.items():

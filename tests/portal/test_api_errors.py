@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from core.json_body import MAX_JSON_DEPTH, MalformedJSON, parse_json
 from organizations.models import Organization
-from portal.json_body import MAX_JSON_DEPTH, MalformedJSON, parse_json
 from tokens.models import MailingList
 from tokens.services import do_create_token
 

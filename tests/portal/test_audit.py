@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from accounts.audit_actions import AccountAction
 from accounts.models import User
+from core.audit import record_event
+from core.middleware import RequestContextMiddleware
+from core.models import AuditEvent
 from organizations.audit_actions import OrganizationAction
 from organizations.models import Organization
-from portal.audit import record_event
-from portal.middleware import RequestContextMiddleware
-from portal.models import AuditEvent
 from security.audit_actions import SecurityAction
 from tests.accounts.helpers import next_full_hour
 from tests.factories import UserFactory

@@ -46,10 +46,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import Notification
+from core.outbox import send_email
+from core.tasks import sweep_outbox
 from portal.celery import app as celery_app
-from portal.models import Notification
-from portal.outbox import send_email
-from portal.tasks import sweep_outbox
 from tests.portal.test_settings import clean_environ
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]

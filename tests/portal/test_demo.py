@@ -8,11 +8,11 @@ from typing import Any
 from django.utils import timezone
 
 from billing.models import BillingAccount, Invoice, Product
+from core.models import Notification
 from offers.matching import requests_for
 from offers.models import OfferRequest
 from organizations.models import PartnerProfile
 from portal import demo
-from portal.models import Notification
 from tags.models import Tag
 from tokens.models import ApiToken
 

@@ -1,7 +1,7 @@
 """Issue 12, finding 2: the password hash cannot exhaust a web worker's memory.
 
 Argon2 at Django's default 100 MiB a hash, also for unknown addresses (the dummy hash), took one
-worker from 129 MiB to 4.1 GiB under 50 parallel sign-ins. `portal.hashing` uses 19 MiB a hash
+worker from 129 MiB to 4.1 GiB under 50 parallel sign-ins. `core.hashing` uses 19 MiB a hash
 and computes at most PASSWORD_HASHING_CONCURRENCY at once per process; a request that cannot get
 a slot in time is answered 429. `bench/hashing_memory.py` measures the peak memory."""
 
@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.test import Client, override_settings
 
 from accounts.models import User
-from portal import hashing
+from core import hashing
 from security import app_passwords
 from security.app_passwords import check_service_login
 from tests.accounts.helpers import next_full_hour
@@ -31,7 +31,7 @@ PROJECT_HASHERS = project_settings.PASSWORD_HASHERS
 
 def test_the_project_hashes_with_argon2id_at_19_mib() -> None:
     hasher = hashing.PortalArgon2PasswordHasher()
-    assert PROJECT_HASHERS[0] == "portal.hashing.PortalArgon2PasswordHasher"
+    assert PROJECT_HASHERS[0] == "core.hashing.PortalArgon2PasswordHasher"
     assert hasher.memory_cost <= 64 * 1024  # KiB: the issue's bound for a web worker
     with override_settings(PASSWORD_HASHERS=PROJECT_HASHERS):
         encoded = make_password(PASSWORD)

@@ -16,9 +16,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
-from portal import outbox
-from portal.models import Notification
-from portal.tasks import deliver_notification, sweep_outbox
+from core import outbox
+from core.models import Notification
+from core.tasks import deliver_notification, sweep_outbox
 
 TEMPLATES_HERE = Path(__file__).parent / "templates"
 RESET_CONTEXT = {"name": "Alice", "url": "/accounts/password/reset/"}

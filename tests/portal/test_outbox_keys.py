@@ -16,9 +16,9 @@ from django.conf import settings
 
 from accounts import services as account_services
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations import services as org_services
 from organizations.models import Organization, Role
-from portal.models import AuditEvent, Notification
 from tests.accounts.helpers import next_full_hour
 from tests.conftest import membership
 
@@ -105,7 +105,17 @@ def _keys_made_of_the_current_time(path: Path) -> list[int]:
     return found
 
 
-APPS = ["portal", "accounts", "security", "organizations", "billing", "tags", "tokens", "offers"]
+APPS = [
+    "core",
+    "portal",
+    "accounts",
+    "security",
+    "organizations",
+    "billing",
+    "tags",
+    "tokens",
+    "offers",
+]
 
 
 def test_no_outbox_key_in_the_code_is_the_current_time() -> None:

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import path
 
+from core.outbox import send_email
 from portal import views
-from portal.outbox import send_email
 from portal.urls import urlpatterns as portal_urlpatterns
 
 # The portal's URLs as a DEBUG process has them (the outbox is added only when DEBUG is on at

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from portal import ratelimit
+from core import ratelimit
 
 WINDOW_START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)  # a whole multiple of 60 s
 

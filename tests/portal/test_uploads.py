@@ -1,7 +1,7 @@
 """Issue 12, finding 9: one request cannot fill the disk with temporary files.
 
 The attack: unauthenticated multipart posts of 1 GB to /accounts/login/ (which takes no file),
-each streamed by Django into a temporary file. `portal.uploads.BoundedUploadHandler` runs first
+each streamed by Django into a temporary file. `core.uploads.BoundedUploadHandler` runs first
 and refuses a request whose files pass `UPLOAD_MAX_BYTES`, so no handler after it writes more."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_a_large_upload_to_the_sign_in_page_is_refused_before_the_disk(
 def test_a_lying_content_length_is_caught_by_the_bytes_read(settings: Any) -> None:
     from django.core.exceptions import RequestDataTooBig
 
-    from portal.uploads import BoundedUploadHandler
+    from core.uploads import BoundedUploadHandler
 
     settings.UPLOAD_MAX_BYTES = 10
     handler = BoundedUploadHandler()
@@ -59,4 +59,4 @@ def test_the_project_bound_leaves_room_for_an_identity_request(settings: Any) ->
     from security.forms import MAX_DOCUMENT_SIZE
 
     assert settings.UPLOAD_MAX_BYTES >= 3 * MAX_DOCUMENT_SIZE
-    assert settings.FILE_UPLOAD_HANDLERS[0] == "portal.uploads.BoundedUploadHandler"
+    assert settings.FILE_UPLOAD_HANDLERS[0] == "core.uploads.BoundedUploadHandler"

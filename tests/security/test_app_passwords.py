@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Session, User
 from accounts.session_store import SessionStore
-from portal.models import AuditEvent, Notification
+from core.models import AuditEvent, Notification
 from security import app_passwords
 from security.models import ApplicationPassword
 from tests.conftest import signed_in, with_authenticator

@@ -25,8 +25,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from portal.crypto import digest
-from portal.models import AuditEvent, Notification
+from core.crypto import digest
+from core.models import AuditEvent, Notification
 from security import kauth, services
 from security.methods import has_two_factor, public_id
 from security.models import KAuthChallenge, KAuthDevice, KAuthEnrollment

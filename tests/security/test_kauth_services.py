@@ -19,9 +19,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import User
-from portal.crypto import digest
-from portal.models import AuditEvent, Notification
-from portal.request_context import RequestMeta, reset_request_meta, set_request_meta
+from core.crypto import digest
+from core.models import AuditEvent, Notification
+from core.request_context import RequestMeta, reset_request_meta, set_request_meta
 from security import kauth, services
 from security.methods import has_two_factor, methods_for
 from security.models import (

@@ -26,8 +26,8 @@ from django.urls import reverse
 
 from accounts import services as accounts_services
 from accounts.models import User
-from portal.crypto import digest
-from portal.models import AuditEvent, Notification
+from core.crypto import digest
+from core.models import AuditEvent, Notification
 from security import kauth, services
 from security.kauth_views import ENROLLMENT_CODE_KEY
 from security.methods import has_two_factor

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.models import AuditEvent
 from organizations.models import Organization, Role
-from portal.models import AuditEvent
 from security.models import OrganizationSecurityPolicy
 from tests.conftest import signed_in, with_authenticator
 from tests.factories import MembershipFactory

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations.support import SUPPORT_GROUP
-from portal.models import AuditEvent, Notification
 from security.models import EmergencyCodesDevice, IdentityVerificationRequest, TOTPDevice
 from security.recovery import DOCUMENT_FIELDS
 from tests.conftest import signed_in, with_authenticator

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts.audit_actions import AccountAction
 from accounts.models import User
+from core.audit import record_event
+from core.models import AuditEvent
 from organizations.audit_actions import OrganizationAction
 from organizations.models import Organization
-from portal.audit import record_event
-from portal.models import AuditEvent
 from security import app_passwords
 from security.models import ApplicationPassword, EmergencyCode, EmergencyCodesDevice, SMSDevice
 from tests.conftest import signed_in, with_authenticator

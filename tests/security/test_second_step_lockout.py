@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
-from portal.models import AuditEvent, Notification
+from core.models import AuditEvent, Notification
 from security import services
 from security.models import TOTPDevice
 from tests.conftest import with_authenticator

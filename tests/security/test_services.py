@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from accounts.models import Session, User
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
-from portal.models import AuditEvent, Notification
 from security import services
 from security.methods import has_two_factor
 from security.models import (

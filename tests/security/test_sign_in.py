@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts import services as accounts_services
 from accounts.models import User
-from portal.models import AuditEvent, Notification
+from core.models import AuditEvent, Notification
 from security import second_step, services
 from security.models import EmergencyCodesDevice, TOTPDevice
 from tests.accounts.helpers import link_in

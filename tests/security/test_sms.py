@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from portal.models import Notification
+from core.models import Notification
 from security.models import SMSDevice
 from tests.conftest import signed_in
 from tests.factories import PASSWORD

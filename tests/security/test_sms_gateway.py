@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from portal import sms
+from core import sms
 
 
 class _Gateway(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
-from portal import sms
+from core import sms
 from security.models import SMSDevice
 from tests.conftest import signed_in
 from tests.factories import UserFactory
@@ -128,7 +128,7 @@ def test_the_portal_wide_budget_stops_sending_and_alerts_once(
     settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sms-global": (3, 3600)}
-    caplog.set_level(logging.WARNING, logger="portal.sms")
+    caplog.set_level(logging.WARNING, logger="core.sms")
     for n in range(5):
         _user, client = person_at(f"192.0.2.{n + 1}")
         response = client.post(ADD_URL, {"phone": f"+41 79 123 45 {n + 10:02d}"})
@@ -141,7 +141,7 @@ def test_the_portal_wide_budget_stops_sending_and_alerts_once(
 
 
 def test_only_the_budgeted_function_reaches_the_gateway() -> None:
-    """Every SMS goes through `portal.sms.send`, which spends the number's and the portal's
+    """Every SMS goes through `core.sms.send`, which spends the number's and the portal's
     budgets before the gateway: nothing else may call the gateway's transports."""
     root = Path(settings.BASE_DIR)
     callers = []
@@ -155,7 +155,7 @@ def test_only_the_budgeted_function_reaches_the_gateway() -> None:
                 if name in {"_send_http", "_write_file", "_transmit_sms"}:
                     callers.append(str(path.relative_to(root)))
 
-    assert set(callers) == {"portal/sms.py"}
+    assert set(callers) == {"core/sms.py"}
 
 
 def test_strangers_setting_up_alices_number_leave_her_sign_in_codes_working(

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Session, User
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
-from portal.models import AuditEvent, Notification
 from security import services
 from security.activation import NEW_CODES_KEY
 from security.methods import has_two_factor, public_id

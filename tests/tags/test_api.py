@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from core.api_schema import NOT_ONLY_SPACES
 from organizations.models import Organization
-from portal.api_schema import NOT_ONLY_SPACES
 from tags.models import Tag
 from tags.services import do_create_tag
 from tests.conftest import membership

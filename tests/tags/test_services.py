@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
 from billing.models import Product
+from core.models import AuditEvent
 from organizations.models import Organization
-from portal.models import AuditEvent
 from tags.models import Tag
 from tags.services import (
     do_assign_tag,

@@ -12,10 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core.crypto import digest
+from core.models import Notification
 from organizations.models import Organization
 from organizations.services import do_remove_member
-from portal.crypto import digest
-from portal.models import Notification
 from tests.conftest import membership
 from tokens import format as token_format
 from tokens.models import ApiToken, MailingList, Subscriber

@@ -13,8 +13,8 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import User
+from core.api import BoundedPagination
 from organizations.models import Organization
-from portal.api import BoundedPagination
 from tokens.models import MailingList, Subscriber
 from tokens.services import do_create_token
 

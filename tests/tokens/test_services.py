@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import User
+from core.crypto import digest
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
 from organizations.services import do_remove_member
-from portal.crypto import digest
-from portal.models import AuditEvent, Notification
 from tests.conftest import membership
 from tokens import format as token_format
 from tokens.models import ApiToken

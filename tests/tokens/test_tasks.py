@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
 from portal.celery import app as celery_app
-from portal.models import AuditEvent, Notification
 from tokens.models import ApiToken
 from tokens.services import (
     deactivate_unused_tokens,

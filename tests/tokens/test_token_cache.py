@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from core.crypto import digest
 from organizations.models import Organization
 from organizations.services import do_remove_member
-from portal.crypto import digest
 from tests.conftest import membership
 from tokens import authentication
 from tokens.authentication import RecentTokens, find_token, recent_tokens

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import Session, User
 from accounts.session_store import SessionStore
+from core.crypto import digest, unseal
+from core.models import AuditEvent, Notification
 from organizations.models import Organization
-from portal.crypto import digest, unseal
-from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.factories import PASSWORD
 from tests.tokens.test_services import places_holding

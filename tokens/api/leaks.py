@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import ratelimit
-from portal.api_fields import StrictCharField
-from portal.request_context import client_ip
+from core import ratelimit
+from core.api_fields import StrictCharField
+from core.request_context import client_ip
 from tokens.services import do_revoke_leaked
 
 MAX_TOKENS = 100

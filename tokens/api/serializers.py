@@ -5,8 +5,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from portal.api import Conflict
-from portal.api_fields import StrictModelSerializer
+from core.api import Conflict
+from core.api_fields import StrictModelSerializer
 from tokens import services
 from tokens.models import MailingList, Subscriber
 

@@ -16,9 +16,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
+from core.api import Conflict
 from organizations import access
 from organizations.models import Membership, Organization
-from portal.api import Conflict
 from tokens import services
 from tokens.api.serializers import MailingListSerializer, SubscriberSerializer
 from tokens.models import MailingList, Subscriber

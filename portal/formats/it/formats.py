@@ -1,5 +1,5 @@
 """Italian dates as Italian writes them: "4 dicembre 2026", without the leading zero and the weekday
-of Django's defaults (the lowercase month comes from portal/django_strings.py)."""
+of Django's defaults (the lowercase month comes from core/django_strings.py)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A postprocessing hook of drf-spectacular (settings: SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])
 adds, once for every operation, the error answers the API's own layers produce, all in one shape
-(`Error`, built by `portal.api.exception_handler` and `portal.views`):
+(`Error`, built by `core.api.exception_handler` and `portal.views`):
 
 - 400 `invalid` with `fields` (the body or a parameter), or `malformed_json`;
 - 401 and 403 with their stable `error` codes, where the operation needs credentials;

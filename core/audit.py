@@ -8,9 +8,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from portal.audit_actions import AuditAction
-from portal.models import AuditEvent
-from portal.request_context import current_request_meta
+from core.audit_actions import AuditAction
+from core.models import AuditEvent
+from core.request_context import current_request_meta
 
 # Repeats of one event that a caller can set off at will (a device answering requests that are
 # not waiting) are counted on one row while they keep coming less than this apart: a flood is

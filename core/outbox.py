@@ -27,8 +27,8 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from portal import sms
-from portal.models import Notification
+from core import sms
+from core.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _store(*, key: str, **fields: Any) -> Notification:
 
 
 def _queue_delivery(notification_id: int) -> None:
-    from portal.tasks import deliver_notification
+    from core.tasks import deliver_notification
 
     try:
         deliver_notification.delay(notification_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from portal import outbox
+from core import outbox
 
 
 @shared_task(ignore_result=True)

@@ -7,7 +7,7 @@ its label, shown on the activity pages and the security review:
     class TagAction(AuditAction):
         TAG_CREATED = "tag.created", _("Tag created")
 
-`portal.audit.record_event` takes only such a member, never a string, so an action cannot be
+`core.audit.record_event` takes only such a member, never a string, so an action cannot be
 written without a label (the tests check that every label is translated in every language).
 Renaming an identifier would orphan the events already stored under it: add a new action instead.
 """
@@ -26,7 +26,7 @@ class AuditAction(models.TextChoices):
 
 
 class AdminAction(AuditAction):
-    """Changes made by support staff in the admin (portal.admin.record_admin_change)."""
+    """Changes made by support staff in the admin (core.admin.record_admin_change)."""
 
     ADMIN_ADDED = "admin.added", _("Added by staff")
     ADMIN_CHANGED = "admin.changed", _("Changed by staff")

@@ -4,8 +4,8 @@ security-key ceremonies through `parse_json`. A body that is not JSON, or is nes
 `MAX_JSON_DEPTH`, is refused as malformed (issue 11, finding 11) rather than reaching the
 recursion limit of the parser or of the code that walks the result, which answered 500.
 
-Kept apart from portal/api.py: DRF imports the parser named in its settings while it loads
-`rest_framework.views`, which portal/api.py imports.
+Kept apart from core/api.py: DRF imports the parser named in its settings while it loads
+`rest_framework.views`, which core/api.py imports.
 """
 
 from __future__ import annotations

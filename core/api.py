@@ -1,5 +1,5 @@
 """REST API conventions: errors are JSON with a stable code, never an HTML page or a 500 body;
-lists come in pages of bounded size. (Request bodies: portal/json_body.py.)"""
+lists come in pages of bounded size. (Request bodies: core/json_body.py.)"""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from portal import ratelimit
+from core import ratelimit
 
 logger = logging.getLogger(__name__)
 

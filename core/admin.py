@@ -37,9 +37,9 @@ from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
-from portal.audit import record_event
-from portal.audit_actions import AdminAction
-from portal.models import AuditEvent, Notification
+from core.audit import record_event
+from core.audit_actions import AdminAction
+from core.models import AuditEvent, Notification
 
 SECRET_FIELDS = frozenset({"session_key", "session_data", "password", "body_text", "body_html"})
 # The operators Django's list filters and date hierarchy put in the query string.

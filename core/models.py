@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.audit_actions import action_label
+from core.audit_actions import action_label
 
 
 class AuditEvent(models.Model):
@@ -65,7 +65,7 @@ class AuditEvent(models.Model):
 
     @property
     def repeats(self) -> int:
-        """How many times this happened: repeats are counted on one row (portal.audit)."""
+        """How many times this happened: repeats are counted on one row (core.audit)."""
         count = self.data.get("count", 1) if isinstance(self.data, dict) else 1
         return count if isinstance(count, int) and count > 0 else 1
 

@@ -10,7 +10,7 @@ addresses took one web worker from 129 MiB to 4.1 GiB. Here:
   upgraded at the person's next sign-in (Django's `must_update`).
 - **At most `PASSWORD_HASHING_CONCURRENCY` hashes at once per process** (twice the cores by
   default); a request that cannot get a slot within `PASSWORD_HASHING_WAIT_SECONDS` is answered
-  429 "try again in a moment" (`HashingBusy`, see `portal.middleware`), so memory per process
+  429 "try again in a moment" (`HashingBusy`, see `core.middleware`), so memory per process
   stays under concurrency times 19 MiB whatever arrives.
 """
 

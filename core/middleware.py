@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from portal.hashing import HashingBusy
-from portal.request_context import meta_from_request, reset_request_meta, set_request_meta
+from core.hashing import HashingBusy
+from core.request_context import meta_from_request, reset_request_meta, set_request_meta
 
 
 class RequestContextMiddleware:
@@ -27,7 +27,7 @@ class RequestContextMiddleware:
 
 
 class HashingBusyMiddleware:
-    """Every password-hashing slot of this process stayed taken (portal/hashing.py): answer 429
+    """Every password-hashing slot of this process stayed taken (core/hashing.py): answer 429
     "try again in a moment" rather than queue more hashes than the memory bound allows."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
