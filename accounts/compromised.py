@@ -160,8 +160,8 @@ def do_complete_compromised_wizard(user: User, state: WizardState, *, actor: Use
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 def password(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Step 1. Proving the current password is the re-authentication (DESIGN rule 2); the form
-    counts each guess against the same limit as the "confirm your password" page, first."""
+    """Step 1. Proving the current password is the re-authentication (ARCHITECTURE.md rule 2); the
+    form counts each guess against the same limit as the "confirm your password" page, first."""
     user: User = request.user
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():

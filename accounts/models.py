@@ -172,10 +172,10 @@ class KnownBrowser(models.Model):
     (accounts/login.py).
 
     The browser holds a random token in the `portal_known` cookie; only its digest is kept here
-    (DESIGN rule 3), with one row per account the browser signed in to. A row counts only until
-    it expires and while the account's password is the one it was made under
-    (`password_fingerprint`): a copied cookie outlives neither a password change nor a reset.
-    Not in the admin: nothing here means anything to a person."""
+    (ARCHITECTURE.md rule 3), with one row per account the browser signed in to. A row counts only
+    until it expires and while the account's password is the one it was made under
+    (`password_fingerprint`): a copied cookie outlives neither a password change nor a reset. Not in
+    the admin: nothing here means anything to a person."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,4 +1,4 @@
-"""The "confirm your password" guard (DESIGN rule 2) for sensitive actions.
+"""The "confirm your password" guard (ARCHITECTURE.md rule 2) for sensitive actions.
 
     @require_recent_password
     def app_password_create(request): ...

@@ -17,7 +17,7 @@ class ProductQuerySet(OrganizationOwnedQuerySet["Product"]):
     def for_member(self, membership: Membership) -> ProductQuerySet:
         """The products of the membership's organization that this member may see: all of them
         for legal representatives and administrators, only those given to them for the others
-        (DESIGN rule 1)."""
+        (ARCHITECTURE.md rule 1)."""
         products = self.for_org(membership.organization_id)
         if membership.can_see_all_products:
             return products

@@ -6,7 +6,7 @@ payer's `BillingAccount` row first, so a credit and a debit at the same moment n
 another, and both write the `BalanceEntry` and move the balance with `F()` in the same
 transaction: the balance is always the sum of its entries.
 
-Renewals are idempotent by construction (DESIGN rule 5, STYLE point 8):
+Renewals are idempotent by construction (ARCHITECTURE.md rule 5; tasks are thin and re-runnable):
 - the sweep claims each product with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so a
   second worker skips what the first one is renewing instead of waiting for it and renewing it
   again; SQLite serialises writers anyway (`transaction_mode=IMMEDIATE`);

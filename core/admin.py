@@ -1,5 +1,5 @@
-"""The one base admin every `ModelAdmin` and inline of the project derives from (DESIGN rule 11),
-and the audit log and the outbox in the admin: read-only, for support staff.
+"""The one base admin every `ModelAdmin` and inline of the project derives from (ARCHITECTURE.md
+rule 11), and the audit log and the outbox in the admin: read-only, for support staff.
 
 Two protections hold for every admin page because they live here, not in each admin:
 

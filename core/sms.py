@@ -48,8 +48,8 @@ class SmsBudgetSpent(SmsError):
 def send(to: str, text: str, *, unproven: bool = False) -> None:
     """`unproven`: a code to a number nobody has confirmed yet (a set-up). Those are counted
     apart from texts to a confirmed number, so strangers typing someone's number into set-ups
-    cannot use up the budget of the owner's sign-in codes (DESIGN: no stranger locks the owner
-    out)."""
+    cannot use up the budget of the owner's sign-in codes (ARCHITECTURE.md rule 10: no stranger
+    locks the owner out)."""
     number = f"{'unproven' if unproven else 'confirmed'}:{to}"
     verdict = ratelimit.attempt_all([("sms-number", number), ("sms-global", "portal")])
     if not verdict.allowed:

@@ -1,4 +1,4 @@
-"""The one access layer for organizations (DESIGN rule 1, STYLE 3/4/12).
+"""The one access layer for organizations (ARCHITECTURE.md rule 1).
 
 Whoever acts for an organization — a page under /orgs/<slug>/, a partner page, an API token, an
 application password with `?organization=`, a service minting a credential — comes through here:

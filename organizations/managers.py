@@ -1,6 +1,7 @@
 """Scoped look-ups: every organization query starts from the user's memberships, and every
 object an organization owns is fetched through `for_org(org)` / `for_member(membership)`
-(DESIGN rule 1: another organization's object is a 404 because the query never finds it)."""
+(ARCHITECTURE.md rule 1: another organization's object is a 404 because the query never finds
+it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Demo data of DESIGN.md, created once by `portal up` (or `manage.py seed_demo`).
+"""Demo data of ARCHITECTURE.md's contracts, created once by `portal up`.
 
 This module sits at the top of the project, beside the settings and URLs: it knows every app.
 Later issues extend `seed()` with their own demo objects.

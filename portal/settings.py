@@ -291,7 +291,8 @@ for _service_key in APP_PASSWORD_SERVICE_KEYS:
 
 # --- API tokens --------------------------------------------------------------------------------
 # How long each process may keep a token it found, to skip the database look-up: a revocation
-# takes effect everywhere within this time, so DESIGN rule 3 caps it at 5 seconds (0 turns it off).
+# takes effect everywhere within this time, so ARCHITECTURE.md rule 3 caps it at 5 seconds (0 turns
+# it off).
 _raw_cache_seconds = env.str("API_TOKEN_CACHE_SECONDS", default="5").strip()
 if _raw_cache_seconds not in {"0", "1", "2", "3", "4", "5"}:
     raise ImproperlyConfigured(

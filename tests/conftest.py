@@ -1,6 +1,6 @@
-"""The fixed cast of the tests (STYLE.md): alice is legal representative of Acme, bob an Acme
-administrator, carol a partner (legal representative of Studio Carol), dave an outsider with an
-organization of his own. Everyone's password is `factories.PASSWORD`."""
+"""The fixed cast of the tests (ARCHITECTURE.md, where tests go): alice is legal representative of
+Acme, bob an Acme administrator, carol a partner (legal representative of Studio Carol), dave an
+outsider with an organization of his own. Everyone's password is `factories.PASSWORD`."""
 
 from __future__ import annotations
 

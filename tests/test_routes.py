@@ -1,4 +1,4 @@
-"""One test that knows every route (DESIGN rule 1, STYLE 12; issue 11 section 3).
+"""One test that knows every route (ARCHITECTURE.md rule 1; issue 11 section 3).
 
 It walks the URL resolver and holds every route under /orgs/<slug>/, /partners/, /tokens/ and
 /api/v1/ against the table `ROUTES`: what each role gets. A route missing from the table fails

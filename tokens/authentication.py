@@ -8,7 +8,7 @@ deactivated_token. The token acts for its organization, so the access layer
 403 with the policy's code, such as two_factor_required.
 
 Speed (see the README's benchmarks): each process keeps a token it found for at most
-`API_TOKEN_CACHE_SECONDS` (5 at most, DESIGN rule 3), with the policies' verdict, so a
+`API_TOKEN_CACHE_SECONDS` (5 at most, ARCHITECTURE.md rule 3), with the policies' verdict, so a
 revocation, a deactivation, a removed membership, a changed role, a deactivated person or a policy
 switched on takes effect everywhere within that time; expiry is checked on every request. The
 last use is written at most once a minute per token, and only when the last use read is older

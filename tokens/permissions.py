@@ -1,4 +1,4 @@
-"""The one place that checks an API token's scope (STYLE rule 4).
+"""The one place that checks an API token's scope (ARCHITECTURE.md rule 1).
 
 A view declares `required_scope` (one scope, or a tuple of scopes any of which will do, such as a
 read-write scope and its read-only twin); a token made for another application gets 403, a

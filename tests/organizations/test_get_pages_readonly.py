@@ -1,5 +1,5 @@
-"""No state change on GET (DESIGN rule 6): every page of accounts and organizations, visited by
-each person of the cast, leaves the database as it was and never answers 500.
+"""No state change on GET (ARCHITECTURE.md rule 6): every page of accounts and organizations,
+visited by each person of the cast, leaves the database as it was and never answers 500.
 
 The pages are read from the URL resolver, so a new page is visited as soon as it exists; a page
 with a URL parameter this test cannot fill yet fails `test_every_page_parameter_can_be_filled`

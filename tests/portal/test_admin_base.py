@@ -1,4 +1,5 @@
-"""Issue 11, findings 1 and 2, and DESIGN rule 11: support staff see no secret in the admin.
+"""Issue 11, findings 1 and 2, and ARCHITECTURE.md rule 11: support staff see no secret in the
+admin.
 
 Every admin of the project derives from `core.admin.PortalModelAdmin` (inlines from
 `PortalInlineMixin`), so two rules hold on every admin page: only the lookups an admin offers as

@@ -1,4 +1,5 @@
-"""A real Celery worker delivers the outbox (DESIGN rule 5), also after the broker was down.
+"""A real Celery worker delivers the outbox (ARCHITECTURE.md rule 5), also after the broker was
+down.
 
 How the worker shares the test database
     The worker is a separate process (`python -m celery -A portal worker --pool solo`), so it

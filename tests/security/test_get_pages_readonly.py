@@ -1,5 +1,5 @@
-"""No state change on GET (DESIGN rule 6) for the security app's pages: every page, as a person
-with methods of each kind, while signing in, and as staff in the review queue."""
+"""No state change on GET (ARCHITECTURE.md rule 6) for the security app's pages: every page, as a
+person with methods of each kind, while signing in, and as staff in the review queue."""
 
 from __future__ import annotations
 

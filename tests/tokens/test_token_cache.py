@@ -1,5 +1,5 @@
-"""Each process keeps a token it found for at most API_TOKEN_CACHE_SECONDS (DESIGN rule 3: a
-revocation takes effect everywhere within 5 seconds), and writes its last use at most once a
+"""Each process keeps a token it found for at most API_TOKEN_CACHE_SECONDS (ARCHITECTURE.md rule 3:
+a revocation takes effect everywhere within 5 seconds), and writes its last use at most once a
 minute."""
 
 from __future__ import annotations

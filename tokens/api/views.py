@@ -35,7 +35,7 @@ def quota_as_409() -> Iterator[None]:
 
 
 class OrganizationViewSet(viewsets.GenericViewSet[Any]):
-    """Base of every organization API view: the one place that scopes it (STYLE rule 4).
+    """Base of every organization API view: the one place that scopes it (ARCHITECTURE.md rule 1).
 
     - The organization is the one the credential was admitted for by the access layer: the
       token's own, or with an application password (HTTP Basic) the one named by
