@@ -4,7 +4,7 @@ Every product is looked up through `Product.objects.for_member(membership)`: a p
 organization, or one not given to a collaborator, is a 404; a member whose role may not make a
 change gets a 403 (ARCHITECTURE.md rule 1). Lists make the same number of queries whatever their
 length: owner and payer come with `select_related`, and whether a person owner is a member comes
-from an `Exists` subquery (`owner_is_member`, read by `Product.is_owned_outside`). """
+from an `Exists` subquery (`owner_is_member`, read by `Product.is_owned_outside`)."""
 
 from __future__ import annotations
 
