@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--port must be between 1 and 65535")
         return up(args.port, args.host)
     if args.command == "kauth":
-        from security.kauth_device import main as kauth_main
+        from portal.kauth_device import main as kauth_main
 
         return kauth_main(args.args)
     if args.command == "demo-code":
