@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from billing.managers import ContactQuerySet, InvoiceQuerySet, ProductQuerySet
+from core.badges import Badge, Tone
 from core.models import Notification
 from organizations.models import Organization
 
@@ -211,6 +212,8 @@ class Invoice(models.Model):
         PAID = "paid", pgettext_lazy("invoice status", "Paid")
         CANCELLED = "cancelled", pgettext_lazy("invoice status", "Cancelled")
 
+    TONES: dict[str, Tone] = {Status.PAID: "ok", Status.OPEN: "warn"}
+
     # The payer: invoices belong to whoever pays.
     organization = models.ForeignKey(
         Organization,
@@ -235,6 +238,10 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def badge(self) -> Badge:
+        return Badge(self.get_status_display(), self.TONES.get(self.status, ""))
 
 
 class InvoiceLine(models.Model):

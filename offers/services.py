@@ -24,11 +24,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import User
 from core import ratelimit
 from core.audit import record_event
+from core.badges import Badge
 from core.outbox import send_email
 from offers.audit_actions import OfferAction
 from offers.categories import (
@@ -120,6 +121,19 @@ def effective_status(offer: OfferRequest, today: date | None = None) -> str:
     if offer.status == Status.OPEN and offer.valid_until < today:
         return Status.EXPIRED
     return str(offer.status)
+
+
+STATUS_BADGES: dict[str, Badge] = {
+    Status.OPEN: Badge(pgettext_lazy("offer request status", "Open"), "ok"),
+    Status.EXPIRED: Badge(pgettext_lazy("offer request status", "Expired"), "danger"),
+}
+CLOSED_BADGE = Badge(pgettext_lazy("offer request status", "Closed"))
+
+
+def status_badge(status: str) -> Badge:
+    """The badge of an `effective_status`: cancelled, closed and deleted requests are all closed
+    to the person reading."""
+    return STATUS_BADGES.get(status, CLOSED_BADGE)
 
 
 def ended_message(offer: OfferRequest) -> str:

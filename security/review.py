@@ -27,6 +27,7 @@ from accounts.compromised import stepper, wizard_state
 from accounts.http import AuthenticatedHttpRequest
 from accounts.inventory import UNUSED_AFTER, credential_inventories
 from accounts.models import Session, User
+from core.badges import Badge, Tone
 from core.models import AuditEvent
 from security.methods import emergency_device, methods_for
 from security.models import SMSDevice
@@ -36,6 +37,10 @@ FEW_EMERGENCY_CODES = 4
 EVENTS_PER_PAGE = 10
 # What counts as a security event: the account, its sign-ins and every credential.
 SECURITY_ACTIONS = ("user.", "two_factor.", "app_password.", "token.", "compromised_wizard.")
+
+
+# A check's status as the badge's tone ("info" is the neutral badge).
+BADGE_TONES: dict[str, Tone] = {"ok": "ok", "warn": "warn", "danger": "danger"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class Check:
     action_url: str = ""
     action_post: bool = False  # the action is a button that posts (no state change on GET)
     flagged: list[str] = field(default_factory=list)  # names of unused credentials
+
+    @property
+    def badge(self) -> Badge:
+        return Badge(self.status_label, BADGE_TONES.get(self.status, ""))
 
 
 def security_checks(user: User, request: HttpRequest) -> list[Check]:

@@ -81,6 +81,7 @@ def request_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
     for offer in page.object_list:
         offer.shown_status = services.effective_status(offer)
+        offer.shown_badge = services.status_badge(offer.shown_status)
     open_count = services.open_count(membership.organization)
     return _page(
         request,
@@ -168,6 +169,7 @@ def request_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
         offer=offer,
         proposals=proposals,
         shown_status=status,
+        shown_badge=services.status_badge(status),
         can_manage=can_manage,
         is_running=status == OfferRequest.Status.OPEN,
         can_choose=can_manage
