@@ -9,12 +9,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from billing.models import CURRENCY, BillingAccount, Product
+from billing.models import CURRENCY, EXPIRING_SOON_DAYS, BillingAccount, Product
 from organizations.models import Membership
 
 # "Soon": the longest reminder lead of the renewal emails is 60 days; the dashboard looks at the
-# next 30, what a person should act on now.
-SOON_DAYS = 30
+# next EXPIRING_SOON_DAYS (30), what a person should act on now.
+SOON_DAYS = EXPIRING_SOON_DAYS
 SHOWN = 5
 
 

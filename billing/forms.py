@@ -6,14 +6,12 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts.models import User
-from billing.models import BillingAccount, Contact, ProductKind
+from billing.models import EXPIRING_SOON_DAYS, BillingAccount, Contact, ProductKind
 from billing.services import ASSIGNABLE_ROLES, BILLING_DETAIL_FIELDS, CONTACT_FIELDS
 from organizations.models import Organization
-
-EXPIRING_SOON_DAYS = 30
 
 
 class ProductFilterForm(forms.Form):
@@ -31,7 +29,11 @@ class ProductFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Any date")),
-            (str(EXPIRING_SOON_DAYS), _("Expires within 30 days")),
+            (
+                str(EXPIRING_SOON_DAYS),
+                ngettext_lazy("Expires within %(n)d day", "Expires within %(n)d days", "n")
+                % {"n": EXPIRING_SOON_DAYS},
+            ),
         ],
     )
     auto_renew = forms.ChoiceField(

@@ -28,6 +28,8 @@ from core.models import Notification
 from organizations.models import Organization
 
 CURRENCY = "CHF"
+# "Expiring soon": the products list's filter, its amber badge and the dashboard's card.
+EXPIRING_SOON_DAYS = 30
 
 # Lead times a member may choose for renewal reminders, in days before the expiry ("up to two
 # months before"), and the ones chosen until a member changes them.

@@ -30,7 +30,6 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from billing import services
 from billing.forms import (
-    EXPIRING_SOON_DAYS,
     AssigneesForm,
     AutoRenewForm,
     BillingDetailsForm,
@@ -38,7 +37,7 @@ from billing.forms import (
     ProductFilterForm,
 )
 from billing.managers import ProductQuerySet
-from billing.models import BillingAccount, Contact, Product, ProductKind
+from billing.models import EXPIRING_SOON_DAYS, BillingAccount, Contact, Product, ProductKind
 from core.http import safe_next
 from core.urls_for_rows import url_maker
 from organizations.access import org_member_required
@@ -123,6 +122,7 @@ def product_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "has_any": has_any,
             # Translated once for the page, not once per row.
             "kind_labels": {kind: str(label) for kind, label in ProductKind.choices},
+            "soon_days": EXPIRING_SOON_DAYS,
         },
     )
 
@@ -144,6 +144,7 @@ def product_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             "org": membership.organization,
             "product": product,
             "days": days,
+            "soon_days": EXPIRING_SOON_DAYS,
             "assignees": assignees,
             "can_verify": _can_verify(membership),
             # The list's extra columns (the tags) show on the product page too.
