@@ -5,20 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from django.conf import settings
+from tests.sources import PACKAGES, ROOT, python_files
 
-ROOT = Path(settings.BASE_DIR)
-APPS = [
-    "core",
-    "portal",
-    "accounts",
-    "security",
-    "organizations",
-    "billing",
-    "tags",
-    "tokens",
-    "offers",
-]
 # The top of the project: the URL tree mounts every app's views.
 TOP = {ROOT / "portal" / "urls.py"}
 
@@ -36,7 +24,7 @@ def _imported_modules(path: Path) -> list[str]:
 
 def _is_views_module(module: str) -> bool:
     parts = module.split(".")
-    return len(parts) >= 2 and parts[0] in APPS and "views" in parts[1].split("_")
+    return len(parts) >= 2 and parts[0] in PACKAGES and "views" in parts[1].split("_")
 
 
 def test_no_app_imports_the_views_of_another_app() -> None:
@@ -44,11 +32,10 @@ def test_no_app_imports_the_views_of_another_app() -> None:
     (core/http.py), not into the views of the first app that wrote it."""
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"
-        for app in APPS
-        for path in (ROOT / app).rglob("*.py")
-        if "migrations" not in path.parts and path not in TOP
+        for path in python_files()
+        if path not in TOP
         for module in _imported_modules(path)
-        if _is_views_module(module) and module.split(".")[0] != app
+        if _is_views_module(module) and module.split(".")[0] != path.relative_to(ROOT).parts[0]
     ]
 
     assert offenders == []
@@ -72,10 +59,9 @@ def test_the_bottom_layer_imports_no_app() -> None:
     an organization by its id, and imports neither an app nor the top (`portal/`)."""
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"
-        for path in (ROOT / "core").rglob("*.py")
-        if "migrations" not in path.parts
+        for path in python_files(["core"])
         for module in _imported_modules(path)
-        if module.split(".")[0] in APPS and module.split(".")[0] != "core"
+        if module.split(".")[0] in PACKAGES and module.split(".")[0] != "core"
     ]
 
     assert offenders == []

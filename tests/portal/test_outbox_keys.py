@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 
 from accounts import services as account_services
 from accounts.models import User
@@ -21,6 +20,7 @@ from organizations import services as org_services
 from organizations.models import Organization, Role
 from tests.accounts.helpers import next_full_hour
 from tests.conftest import membership
+from tests.sources import ROOT, python_files
 
 
 @pytest.fixture
@@ -105,26 +105,10 @@ def _keys_made_of_the_current_time(path: Path) -> list[int]:
     return found
 
 
-APPS = [
-    "core",
-    "portal",
-    "accounts",
-    "security",
-    "organizations",
-    "billing",
-    "tags",
-    "tokens",
-    "offers",
-]
-
-
 def test_no_outbox_key_in_the_code_is_the_current_time() -> None:
-    root = Path(settings.BASE_DIR)
     offenders = [
-        f"{path.relative_to(root)}:{line}"
-        for app in APPS
-        for path in (root / app).rglob("*.py")
-        if "migrations" not in path.parts
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in python_files()
         for line in _keys_made_of_the_current_time(path)
     ]
 
