@@ -16,7 +16,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django_otp.oath import TOTP
 
 from accounts.models import User
@@ -36,7 +35,7 @@ from organizations.support import ensure_support_group
 from security import kauth
 from security.app_passwords import do_create_app_password
 from security.models import EmergencyCodesDevice, TOTPDevice, TwoFactorPreference
-from tags.models import Tag, name_key
+from tags.services import do_assign_tag, do_create_tag
 from tokens.models import ApiToken
 from tokens.services import do_create_token
 
@@ -118,7 +117,7 @@ def seed() -> bool:
     _give_kauth(users["alice"])
     _give_credentials(users["alice"], acme)
     _give_products(acme, carol_org, users["alice"], support)
-    _give_tags(acme)
+    _give_tags(Membership.objects.get(organization=acme, user=users["alice"]))
     _give_offer_requests(acme, carol_org, users["alice"])
     return True
 
@@ -183,19 +182,19 @@ def _give_offer_requests(acme: Organization, partner: Organization, alice: User)
     )
 
 
-def _give_tags(acme: Organization) -> None:
-    """A few tags on Acme's products (and one not used yet, for the management page)."""
-    products = {p.name: p for p in Product.objects.filter(organization=acme)}
+def _give_tags(alice: Membership) -> None:
+    """A few tags on Acme's products (and one not used yet, for the management page), made by
+    alice through the tags' services, as the page would: the same slugs, the same audit."""
+    products = {p.name: p for p in Product.objects.filter(organization=alice.organization)}
     for name, colour, tagged in [
         ("Website", "#0b5cad", ["acme.ch", "Web hosting acme.ch"]),
         ("Client: Bianchi", "#6b3fa0", ["bianchi-photo.ch"]),
         ("Renew first", "#f2c12e", ["acme.ch"]),
         ("Archive", "#3d4f5c", []),
     ]:
-        tag = Tag.objects.create(
-            organization=acme, name=name, key=name_key(name), slug=slugify(name), colour=colour
-        )
-        tag.products.add(*(products[n] for n in tagged))
+        tag = do_create_tag(alice, name, colour, actor=alice.user)
+        for product in tagged:
+            do_assign_tag(alice, tag, products[product].pk)
 
 
 def _give_products(acme: Organization, partner: Organization, alice: User, staff: User) -> None:
