@@ -5,6 +5,7 @@ number of queries for 10 and for 1,000 products."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -590,3 +591,20 @@ def test_other_organization_payer_page_is_not_opened_to_the_partner(
     client = signed_in(carol)
     assert client.get(_detail_url(family_domain)).status_code == 404
     assert client.get(_detail_url(family_domain, "studio-carol")).status_code == 404
+
+
+def test_the_detail_page_toggle_posts_to_the_auto_renew_address(
+    as_alice: Client, acme_domain: Product
+) -> None:
+    """The product page's one-button form turns renewal on (a regression: it posted to the edit
+    page, which takes no POST since each form has its own address)."""
+    page = _main(as_alice.get(_detail_url(acme_domain)))
+    action = re.search(r'<form method="post" action="([^"]+)">', page)
+    assert action is not None
+    assert action.group(1) == _renew_url(acme_domain)
+
+    response = as_alice.post(action.group(1), {"auto_renew": "on"})
+
+    assert response.status_code == 302
+    acme_domain.refresh_from_db()
+    assert acme_domain.auto_renew is True
