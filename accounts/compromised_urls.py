@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import compromised
+from accounts import compromised_views as compromised
 
 app_name = "compromised"
 

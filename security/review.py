@@ -11,20 +11,14 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
-from django.views.decorators.cache import never_cache
 from django_otp.models import Device
 
-from accounts.compromised import stepper, wizard_state
-from accounts.http import AuthenticatedHttpRequest
 from accounts.inventory import UNUSED_AFTER, credential_inventories
 from accounts.models import Session, User
 from core.badges import Badge, Tone
@@ -245,27 +239,3 @@ def security_events(user: User) -> QuerySet[AuditEvent]:
     """The person's own security events, newest first."""
     actions = reduce(or_, (Q(action__startswith=prefix) for prefix in SECURITY_ACTIONS))
     return AuditEvent.objects.filter(actions, subject_user=user)
-
-
-def _context(request: AuthenticatedHttpRequest) -> dict[str, object]:
-    user: User = request.user
-    page: Page[AuditEvent] = Paginator(security_events(user), EVENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return {"checks": security_checks(user, request), "page": page, "account_nav": True}
-
-
-@login_required
-@never_cache
-def review(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "security/review.html", _context(request))
-
-
-@login_required
-@never_cache
-def compromised_review(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Step 3 of the "password compromised?" wizard; before step 1, the wizard's start."""
-    if wizard_state(request) is None:
-        return redirect("compromised:password")
-    context = {**_context(request), **stepper(3), "wizard": True, "account_nav": False}
-    return render(request, "security/review.html", context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from security import review
+from security import review_views as review
 
 app_name = "review"
 
