@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,10 +37,15 @@ from core.audit import record_event
 from core.outbox import send_email
 from core.request_context import client_ip
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
-from security import kauth
+from security import kauth, services
 from security.audit_actions import SecurityAction
 from security.methods import has_two_factor, preferred_method
-from security.models import IdentityVerificationRequest, KAuthDevice, SMSDevice
+from security.models import (
+    EmergencyCodesDevice,
+    IdentityVerificationRequest,
+    KAuthDevice,
+    SMSDevice,
+)
 from security.sms import send_code
 
 PENDING_KEY = "_portal_two_factor_pending"
@@ -176,6 +183,78 @@ def attempt_code(request: HttpRequest, user: User) -> ratelimit.Verdict:
     if not verdict.allowed and verdict.limit in PERSON_LIMITS:
         _tell_the_owner(user, verdict)
     return verdict
+
+
+@dataclass(frozen=True)
+class CodeVerdict:
+    """What a code typed at the second step led to: `accepted`, or `restart` (this sign-in
+    attempt used up its codes: the password again), or the `error` to show on the form (on the
+    `field` it names; None: the whole form)."""
+
+    accepted: bool = False
+    restart: bool = False
+    error: str = ""
+    field: str | None = None
+
+
+class CodeMethod:
+    """How a kind of method takes a code at sign-in; the adapters differ only where a method
+    does something more (`CODE_METHODS`)."""
+
+    def verify(self, device: Device, code: str) -> bool:
+        return bool(device.verify_token(code))
+
+    def accepted(self, user: User, device: Device) -> None:
+        """After the code was right (nothing by default)."""
+
+
+class EmergencyCode(CodeMethod):
+    def accepted(self, user: User, device: Device) -> None:
+        # Used up: the review and the 2FA page count what is left, and the person is told.
+        services.record_emergency_code_used(user)
+
+
+CODE_METHODS: dict[type[Device], CodeMethod] = {EmergencyCodesDevice: EmergencyCode()}
+
+
+def do_verify_second_factor(
+    request: HttpRequest, user: User, device: Device, code: str
+) -> CodeVerdict:
+    """Check a code typed at the second step: counted first (`attempt_code`), then django-otp's
+    growing delay after wrong codes, then the method itself. A wrong code is an audit event."""
+    verdict = attempt_code(request, user)
+    if verdict.limit == "two-factor-attempt" and not verdict.allowed:
+        # This attempt had its share: whoever goes on must prove the password again.
+        end_attempt(request)
+        return CodeVerdict(restart=True)
+    if not verdict.allowed:
+        return CodeVerdict(error=code_refused_message(verdict))
+    locked_for = throttled_seconds(device)
+    if locked_for:
+        # django-otp's growing delay after a wrong code: say so, rather than "not right".
+        return CodeVerdict(
+            error=ngettext(
+                "Too many wrong codes. Wait %(n)d second, then enter the current code.",
+                "Too many wrong codes. Wait %(n)d seconds, then enter the current code.",
+                locked_for,
+            )
+            % {"n": locked_for},
+            field="code",
+        )
+    method = CODE_METHODS.get(type(device), CodeMethod())
+    if method.verify(device, code):
+        method.accepted(user, device)
+        return CodeVerdict(accepted=True)
+    record_event(SecurityAction.TWO_FACTOR_FAILED, actor=None, subject_user=user, target=device)
+    return CodeVerdict(error=_("This code is not right, or it was already used."), field="code")
+
+
+def throttled_seconds(device: Device) -> int:
+    """Seconds until the device accepts a code again after wrong ones (0: it does now)."""
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or "locked_until" not in info:
+        return 0
+    return max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
 
 
 def _tell_the_owner(user: User, verdict: ratelimit.Verdict) -> None:

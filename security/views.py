@@ -12,9 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -24,13 +22,11 @@ from django_otp.models import Device
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.reauth import require_recent_password
-from core.audit import record_event
 from core.http import safe_next
 from organizations.access import org_member_required
 from organizations.models import Membership
 from security import activation, kauth_views, second_step, services
 from security import recovery as recovery_services
-from security.audit_actions import SecurityAction
 from security.forms import (
     AuthenticatorNameForm,
     CodeForm,
@@ -105,35 +101,15 @@ def verify(request: HttpRequest) -> HttpResponse:
             method_message = handled
             form = CodeForm()
     if request.method == "POST" and form.is_bound and form.is_valid():
-        verdict = second_step.attempt_code(request, user)
-        locked_for = _throttled_seconds(device)
-        if verdict.limit == "two-factor-attempt" and not verdict.allowed:
-            # This attempt had its share: whoever goes on must prove the password again.
-            second_step.end_attempt(request)
+        outcome = second_step.do_verify_second_factor(
+            request, user, device, form.cleaned_data["code"]
+        )
+        if outcome.restart:
             messages.error(request, _("Too many wrong codes. Enter your password again."))
             return redirect("accounts:login")
-        if not verdict.allowed:
-            form.add_error(None, second_step.code_refused_message(verdict))
-        elif locked_for:
-            # django-otp's growing delay after a wrong code: say so, rather than "not right".
-            form.add_error(
-                "code",
-                ngettext(
-                    "Too many wrong codes. Wait %(n)d second, then enter the current code.",
-                    "Too many wrong codes. Wait %(n)d seconds, then enter the current code.",
-                    locked_for,
-                )
-                % {"n": locked_for},
-            )
-        elif device.verify_token(form.cleaned_data["code"]):
-            if isinstance(device, EmergencyCodesDevice):
-                services.record_emergency_code_used(user)
+        if outcome.accepted:
             return second_step.complete(request, user, device)
-        else:
-            record_event(
-                SecurityAction.TWO_FACTOR_FAILED, actor=None, subject_user=user, target=device
-            )
-            form.add_error("code", _("This code is not right, or it was already used."))
+        form.add_error(outcome.field, outcome.error)
     others = [m for m in methods if m.persistent_id != device.persistent_id]
     return render(
         request,
@@ -188,14 +164,6 @@ def recovery(request: HttpRequest) -> HttpResponse:
 
 def recovery_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "security/recovery_sent.html")
-
-
-def _throttled_seconds(device: Device) -> int:
-    """Seconds until the device accepts a code again after wrong ones (0: it does now)."""
-    allowed, info = device.verify_is_allowed()
-    if allowed or not info or "locked_until" not in info:
-        return 0
-    return max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
 
 
 # --- Managing methods ---------------------------------------------------------------------------
