@@ -436,8 +436,8 @@ def _signed_in(email: str) -> Any:
 
     from accounts.models import User
     from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
-    from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
     from security.models import TOTPDevice
+    from security.second_step import SECOND_FACTOR_AT_SIGN_IN
 
     user = User.objects.get(email=email)
     client = Client(HTTP_HOST=HOST)

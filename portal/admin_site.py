@@ -22,9 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from security.methods import has_two_factor, users_with_two_factor
-
-# Set by `security.second_step.complete`, after the second factor of a sign-in.
-SECOND_FACTOR_AT_SIGN_IN = "_portal_second_factor_at_sign_in"
+from security.second_step import SECOND_FACTOR_AT_SIGN_IN
 
 
 def second_factor_at_sign_in(request: HttpRequest) -> bool:

@@ -36,7 +36,6 @@ from core import ratelimit
 from core.audit import record_event
 from core.outbox import send_email
 from core.request_context import client_ip
-from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
 from security import kauth, services
 from security.audit_actions import SecurityAction
 from security.methods import has_two_factor, preferred_method
@@ -48,6 +47,9 @@ from security.models import (
 )
 from security.sms import send_code
 
+# Set by `complete`, after the second factor of a sign-in: the admin site asks for it
+# (portal/admin_site.py), which only a method that existed before the session can leave.
+SECOND_FACTOR_AT_SIGN_IN = "_portal_second_factor_at_sign_in"
 PENDING_KEY = "_portal_two_factor_pending"
 # Long enough to photograph an identity document on the recovery page.
 PENDING_MAX_AGE = 15 * 60

@@ -65,3 +65,16 @@ def test_the_bottom_layer_imports_no_app() -> None:
     ]
 
     assert offenders == []
+
+
+def test_no_app_imports_the_top() -> None:
+    """`portal/` (settings, URLs, CLI, demo, admin site) knows every app; no app may know it,
+    or the layers would have a cycle."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files([p for p in PACKAGES if p != "portal"])
+        for module in _imported_modules(path)
+        if module.split(".")[0] == "portal"
+    ]
+
+    assert offenders == []
