@@ -78,3 +78,31 @@ def test_no_app_imports_the_top() -> None:
     ]
 
     assert offenders == []
+
+
+# Which packages each may import (ARCHITECTURE.md, "Layers"): dependencies point down only.
+MAY_IMPORT = {
+    "core": set(),
+    "accounts": {"core"},
+    "organizations": {"core", "accounts"},
+    "security": {"core", "accounts", "organizations"},
+    "tokens": {"core", "accounts", "organizations"},
+    "billing": {"core", "accounts", "organizations"},
+    "tags": {"core", "accounts", "organizations", "billing", "tokens"},
+    "offers": {"core", "accounts", "organizations", "tokens"},
+    "portal": set(PACKAGES) - {"portal"},
+}
+
+
+def test_dependencies_point_down_only() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for package in PACKAGES
+        for path in python_files([package])
+        for module in _imported_modules(path)
+        if module.split(".")[0] in PACKAGES
+        and module.split(".")[0] != package
+        and module.split(".")[0] not in MAY_IMPORT[package]
+    ]
+
+    assert offenders == []
