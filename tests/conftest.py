@@ -4,12 +4,17 @@ organization of his own. Everyone's password is `factories.PASSWORD`."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
 from django.test.signals import template_rendered
@@ -67,6 +72,23 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def next_full_hour() -> datetime:
+    """The next o'clock: the start of every fixed rate-limit window (15 minutes, one hour), so a
+    test's attempts all fall in one window and "try again in" is exact."""
+    return datetime.fromtimestamp((int(time.time()) // 3600 + 1) * 3600, tz=UTC)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """Time stands still until the test moves it (`clock.shift(...)`, `clock.move_to(...)`): at
+    the next full hour (the start of a 30-second step and of every rate-limit window), or at the
+    moment a `frozen_at(moment)` mark on the test or its module names."""
+    mark = request.node.get_closest_marker("frozen_at")
+    start = mark.args[0] if mark else next_full_hour()
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
@@ -117,6 +139,26 @@ def erin(acme: Organization) -> User:
     user = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
     MembershipFactory(organization=acme, user=user, role=Role.COLLABORATOR)
     return user
+
+
+# --- What a page says: three readings of a response, each for a kind of assertion ----------------
+
+
+def page_html(response: HttpResponse) -> str:
+    """The page exactly as sent: markup and character references (`&#x27;`) as they are."""
+    return response.content.decode()
+
+
+def unescaped_html(response: HttpResponse) -> str:
+    """The page's markup with character references decoded, so that a sentence with an apostrophe
+    or a secret shown in an attribute is found as a person reads it."""
+    return html.unescape(response.content.decode())
+
+
+def visible_text(response: HttpResponse) -> str:
+    """The page's words without the tags, runs of white space as one space (character references
+    kept): a sentence split over several lines or elements of the template is found whole."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def membership(user: User, org: Organization) -> Membership:

@@ -41,7 +41,7 @@ from organizations.models import Membership, Organization, PartnerProfile
 from portal.models import AuditEvent, Notification
 from tests.conftest import signed_in
 from tests.factories import UserFactory
-from tests.offers.test_proposals import make_partner
+from tests.offers.conftest import make_partner
 from tokens.services import do_create_token
 
 pytestmark = pytest.mark.urls("tests.offers.test_api")  # the API under /api/v1/offers/

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from organizations.models import Organization
 from portal.audit import record_event
 from portal.middleware import RequestContextMiddleware
 from portal.models import AuditEvent
-from tests.accounts.helpers import next_full_hour
 from tests.factories import UserFactory
 
 
@@ -141,12 +139,6 @@ def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
 
 
 # --- Repeats counted on one event (issue 12 finding 15: audit flooding) -------------------------
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(next_full_hour(), tick=False) as traveller:
-        yield traveller
 
 
 def repeat(times: int, **kwargs: Any) -> list[AuditEvent]:
