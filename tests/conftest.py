@@ -5,6 +5,7 @@ organization of his own. Everyone's password is `factories.PASSWORD`."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
@@ -24,19 +26,51 @@ from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
+from portal.celery import app as celery_app
 from security.models import TOTPDevice
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from tokens.authentication import recent_tokens
+
+# The test process's own share of Redis (CI): pytest-xdist runs several test processes against the
+# same Redis database, and a real Celery worker's queue may be in it too (tests/portal/
+# test_celery_worker.py). Each process prefixes its cache keys and its broker keys with this.
+REDIS_KEY_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if settings.REDIS_URL:
+        # Read when the cache is first used, which no test has done yet.
+        settings.CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX
+        # The tasks the tests queue wait under the prefix, where no real worker takes them.
+        celery_app.conf.broker_transport_options = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+        }
+
+
+def clear_cache() -> None:
+    """Forget the rate-limit counters (and whatever else is cached) of this test process.
+
+    On Redis, `cache.clear()` empties the whole database: the counters of the tests that the other
+    pytest-xdist workers run at that moment, and a real Celery worker's queue. Only the keys of
+    this process's prefix go, with the tasks it queued (dropped by `cache.clear()` before too)."""
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{REDIS_KEY_PREFIX}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Rate-limit counters and the API tokens each process keeps for a few seconds must not leak
     from one test into the next."""
-    cache.clear()
+    clear_cache()
     recent_tokens.clear()
     yield
-    cache.clear()
+    clear_cache()
     recent_tokens.clear()
 
 

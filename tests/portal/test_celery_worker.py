@@ -11,8 +11,11 @@ How the worker shares the test database
       default, which no other process can open. Should it be in memory anyway, the tests skip.
 
 The broker
-    - With `REDIS_URL` (CI): the same Redis server, database 14, flushed before each test. The
-      other tests clear the cache, which is database 0, so they never drop the worker's queue.
+    - With `REDIS_URL` (CI): that Redis database, under the production settings' key names, the
+      worker's queue emptied before each test. The test processes keep their own cache keys and
+      queued tasks under a prefix there (tests/conftest.py, REDIS_KEY_PREFIX), so neither a
+      cache clear nor a task of another test reaches this queue. The tests of this module run in
+      one pytest-xdist worker (`xdist_group`): two real workers would take each other's tasks.
     - Without: kombu's filesystem transport in a folder of the test's own.
     The test process is pointed at the worker's broker for the duration of a test (the web side's
     Celery app is reconfigured and its connection pools dropped), or at an unreachable Redis to
@@ -37,7 +40,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import kombu.pools
 import pytest
@@ -52,10 +55,15 @@ from portal.outbox import send_email
 from portal.tasks import sweep_outbox
 from tests.portal.test_settings import clean_environ
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("real-celery-worker"),
+]
 
 BROKER_DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-REDIS_BROKER_DB = 14
+# kombu's Redis keys of Celery's default queue, without a prefix as in production.
+UNPREFIXED_BROKER_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
 RESET_CONTEXT = {"name": "Alice", "url": "/accounts/password/reset/"}
 
 
@@ -123,8 +131,10 @@ def broker(tmp_path: Path) -> Broker:
     if settings.REDIS_URL:
         import redis
 
-        url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{REDIS_BROKER_DB}"))
-        redis.Redis.from_url(url).flushdb()  # a previous run's messages must not be delivered
+        url = settings.REDIS_URL
+        # A previous run's messages must not be delivered: the queue, and the messages a stopped
+        # worker had taken but not acknowledged (kombu puts those back in the queue).
+        redis.Redis.from_url(url).delete(*UNPREFIXED_BROKER_KEYS)
         return Broker(url=url, transport_options={}, worker_env={"REDIS_URL": url})
     # The worker's settings put the filesystem broker under its own data folder; the test
     # process publishes into the same folders.
