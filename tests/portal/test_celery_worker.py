@@ -14,8 +14,9 @@ The broker
     - With `REDIS_URL` (CI): that Redis database, under the production settings' key names, the
       worker's queue emptied before each test. The test processes keep their own cache keys and
       queued tasks under a prefix there (tests/conftest.py, REDIS_KEY_PREFIX), so neither a
-      cache clear nor a task of another test reaches this queue. The tests of this module run in
-      one pytest-xdist worker (`xdist_group`): two real workers would take each other's tasks.
+      cache clear nor a task of another test reaches this queue. One real worker runs at a time,
+      whichever pytest-xdist worker runs the test (a lock file): two would take each other's
+      tasks.
     - Without: kombu's filesystem transport in a folder of the test's own.
     The test process is pointed at the worker's broker for the duration of a test (the web side's
     Celery app is reconfigured and its connection pools dropped), or at an unreachable Redis to
@@ -27,6 +28,7 @@ It runs in its own process group, and is stopped (SIGTERM, then SIGKILL) whateve
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -55,11 +57,7 @@ from portal.outbox import send_email
 from portal.tasks import sweep_outbox
 from tests.portal.test_settings import clean_environ
 
-pytestmark = [
-    pytest.mark.celery,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("real-celery-worker"),
-]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 BROKER_DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 # kombu's Redis keys of Celery's default queue, without a prefix as in production.
@@ -127,7 +125,17 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Broker:
+def one_real_worker_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hold the test run's lock on the real worker's queue. The pytest-xdist workers of a run
+    share the parent of their temporary folders, where the lock file lives."""
+    lock = tmp_path_factory.getbasetemp().parent / "real-celery-worker.lock"
+    with lock.open("w") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+@pytest.fixture
+def broker(tmp_path: Path, one_real_worker_at_a_time: None) -> Broker:
     if settings.REDIS_URL:
         import redis
 
