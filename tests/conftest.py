@@ -4,12 +4,19 @@ outsider with an organization of his own. Everyone's password is `factories.PASS
 
 from __future__ import annotations
 
+import html
+import os
+import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+import time_machine
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.http import HttpResponse
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
 from django.test.signals import template_rendered
@@ -19,19 +26,51 @@ from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
 from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
+from portal.celery import app as celery_app
 from security.models import TOTPDevice
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from tokens.authentication import recent_tokens
+
+# The test process's own share of Redis (CI): pytest-xdist runs several test processes against the
+# same Redis database, and a real Celery worker's queue may be in it too (tests/portal/
+# test_celery_worker.py). Each process prefixes its cache keys and its broker keys with this.
+REDIS_KEY_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if settings.REDIS_URL:
+        # Read when the cache is first used, which no test has done yet.
+        settings.CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX
+        # The tasks the tests queue wait under the prefix, where no real worker takes them.
+        celery_app.conf.broker_transport_options = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+        }
+
+
+def clear_cache() -> None:
+    """Forget the rate-limit counters (and whatever else is cached) of this test process.
+
+    On Redis, `cache.clear()` empties the whole database: the counters of the tests that the other
+    pytest-xdist workers run at that moment, and a real Celery worker's queue. Only the keys of
+    this process's prefix go, with the tasks it queued (dropped by `cache.clear()` before too)."""
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{REDIS_KEY_PREFIX}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Rate-limit counters and the API tokens each process keeps for a few seconds must not leak
     from one test into the next."""
-    cache.clear()
+    clear_cache()
     recent_tokens.clear()
     yield
-    cache.clear()
+    clear_cache()
     recent_tokens.clear()
 
 
@@ -65,6 +104,23 @@ def _fast_password_hashing(settings: Any) -> None:
     and sign-in attempts. tests/accounts/test_services.py checks that the project's own setting
     puts Argon2 first."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def next_full_hour() -> datetime:
+    """The next o'clock: the start of every fixed rate-limit window (15 minutes, one hour), so a
+    test's attempts all fall in one window and "try again in" is exact."""
+    return datetime.fromtimestamp((int(time.time()) // 3600 + 1) * 3600, tz=UTC)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """Time stands still until the test moves it (`clock.shift(...)`, `clock.move_to(...)`): at
+    the next full hour (the start of a 30-second step and of every rate-limit window), or at the
+    moment a `frozen_at(moment)` mark on the test or its module names."""
+    mark = request.node.get_closest_marker("frozen_at")
+    start = mark.args[0] if mark else next_full_hour()
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -117,6 +173,26 @@ def erin(acme: Organization) -> User:
     user = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
     MembershipFactory(organization=acme, user=user, role=Role.COLLABORATOR)
     return user
+
+
+# --- What a page says: three readings of a response, each for a kind of assertion ----------------
+
+
+def page_html(response: HttpResponse) -> str:
+    """The page exactly as sent: markup and character references (`&#x27;`) as they are."""
+    return response.content.decode()
+
+
+def unescaped_html(response: HttpResponse) -> str:
+    """The page's markup with character references decoded, so that a sentence with an apostrophe
+    or a secret shown in an attribute is found as a person reads it."""
+    return html.unescape(response.content.decode())
+
+
+def visible_text(response: HttpResponse) -> str:
+    """The page's words without the tags, runs of white space as one space (character references
+    kept): a sentence split over several lines or elements of the template is found whole."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def membership(user: User, org: Organization) -> Membership:

@@ -42,7 +42,7 @@ from security.models import OrganizationSecurityPolicy
 from tags.models import Tag
 from tests.conftest import signed_in, with_authenticator
 from tests.factories import MembershipFactory, ProductFactory, UserFactory
-from tests.offers.test_proposals import make_offer, make_partner
+from tests.offers.conftest import make_offer, make_partner
 from tokens.models import ApiToken, MailingList, Subscriber
 from tokens.services import do_create_token
 

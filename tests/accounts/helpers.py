@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC, datetime
 
 from django.http import HttpResponse
 from django.test import Client
@@ -16,12 +14,6 @@ OWNER_IP = "198.51.100.7"
 STRANGER_IP = "203.0.113.66"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
 SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile Safari/604.1"
-
-
-def next_full_hour() -> datetime:
-    """The next o'clock: the start of every fixed rate-limit window (15 minutes, one hour), so a
-    test's attempts all fall in one window and "try again in" is exact."""
-    return datetime.fromtimestamp((int(time.time()) // 3600 + 1) * 3600, tz=UTC)
 
 
 def sign_in(
@@ -46,10 +38,6 @@ def is_signed_in(client: Client) -> bool:
     """Whether the server sees the client as signed in on its next request."""
     response = client.get(reverse("accounts:profile"))
     return response.status_code == 200 and response.wsgi_request.user.is_authenticated
-
-
-def text(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 def link_in(notification: Notification) -> str:

@@ -5,7 +5,6 @@ alice runs the wizard; dave is the outsider whose credentials must never move.""
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from datetime import timedelta
@@ -27,7 +26,7 @@ from security import services as security_services
 from security.methods import public_id
 from security.models import ApplicationPassword, EmergencyCodesDevice, TOTPDevice
 from tests.accounts.helpers import FIREFOX, SAFARI, is_signed_in, sign_in
-from tests.conftest import signed_in
+from tests.conftest import signed_in, unescaped_html
 from tests.factories import PASSWORD, UserFactory
 from tests.organizations.test_get_pages_readonly import _session_key, _snapshot
 from tokens import services as token_services
@@ -50,18 +49,14 @@ def remove_url(device: TOTPDevice) -> str:
     return f"{url}?{urlencode({'next': f'{STEP2}#two-factor'})}"
 
 
-def text(response: Any) -> str:
-    return html.unescape(response.content.decode())
-
-
 def words_html(response: Any) -> str:
     """The page with spaces collapsed, tags kept."""
-    return " ".join(text(response).split())
+    return " ".join(unescaped_html(response).split())
 
 
 def words(response: Any) -> str:
     """What a screen reader reads: the text without tags, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", "", text(response)).split())
+    return " ".join(re.sub(r"<[^>]+>", "", unescaped_html(response)).split())
 
 
 def change_password(client: Client, current: str = PASSWORD, new: str = NEW_PASSWORD) -> Any:
@@ -74,7 +69,7 @@ def browser(
     """Another browser signed in as `user` through the sign-in page, from `ip`."""
     client = Client()
     response = sign_in(client, user.email, password, ip=ip, user_agent=user_agent)
-    assert response.status_code == 302, text(response)
+    assert response.status_code == 302, unescaped_html(response)
     return client
 
 
@@ -122,7 +117,7 @@ def here(alice: User) -> Client:
 def started(here: Client) -> Client:
     """alice passed step 1 in `here`."""
     response = change_password(here)
-    assert response.status_code == 302, text(response)
+    assert response.status_code == 302, unescaped_html(response)
     return here
 
 
@@ -134,7 +129,7 @@ def summary_emails() -> Any:
 
 
 def test_step_one_shows_the_stepper_and_the_three_fields(here: Client) -> None:
-    page = text(here.get(STEP1))
+    page = unescaped_html(here.get(STEP1))
     assert "Step 1 of 3" in page
     for step in (
         "Change your password",
@@ -153,7 +148,7 @@ def test_step_one_with_wrong_current_password_is_refused_and_changes_nothing(
     elsewhere = browser(alice)
     response = change_password(here, current="not my password at all")
     assert response.status_code == 200
-    assert "This is not your current password." in text(response)
+    assert "This is not your current password." in unescaped_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
     assert is_signed_in(elsewhere)
@@ -167,7 +162,7 @@ def test_step_one_refuses_two_different_new_passwords(alice: User, here: Client)
         STEP1,
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "other one"},
     )
-    assert "The two passwords are not the same." in text(response)
+    assert "The two passwords are not the same." in unescaped_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -177,7 +172,7 @@ def test_step_one_refuses_the_current_password_as_the_new_one(alice: User, here:
     elsewhere = browser(alice)
     response = change_password(here, current=PASSWORD, new=PASSWORD)
     assert response.status_code == 200
-    assert "The new password must be different from your current one." in text(response)
+    assert "The new password must be different from your current one." in unescaped_html(response)
     assert is_signed_in(elsewhere)
     assert not Notification.objects.exists()
     assert not AuditEvent.objects.filter(subject_user=alice).exists()
@@ -190,8 +185,8 @@ def test_step_one_with_a_wrong_current_password_does_not_say_whether_the_new_one
     """The "same as the current one" check must not become a way to guess the password that
     skips the limit on the current-password field."""
     response = change_password(here, current="not my password at all", new=PASSWORD)
-    assert "This is not your current password." in text(response)
-    assert "different from your current one" not in text(response)
+    assert "This is not your current password." in unescaped_html(response)
+    assert "different from your current one" not in unescaped_html(response)
 
 
 def test_step_one_signs_out_other_sessions_and_keeps_this_one(
@@ -200,7 +195,7 @@ def test_step_one_signs_out_other_sessions_and_keeps_this_one(
     elsewhere, daves = browser(alice), browser(dave)
     response = change_password(here)
     assert response["Location"] == STEP2
-    page = text(here.get(STEP2))
+    page = unescaped_html(here.get(STEP2))
     assert "Your password is changed. 1 other session was signed out." in page
     assert "Step 2 of 3" in page
     assert is_signed_in(here)
@@ -227,9 +222,11 @@ def test_step_one_is_audited_and_emails_the_change_at_once(alice: User, here: Cl
 
 def test_step_one_limits_guesses_of_the_current_password(alice: User, here: Client) -> None:
     for _ in range(5):
-        assert "This is not your current password." in text(change_password(here, "wrong guess"))
+        assert "This is not your current password." in unescaped_html(
+            change_password(here, "wrong guess")
+        )
     response = change_password(here)  # the right one, too late
-    assert "Too many attempts. Try again in" in text(response)
+    assert "Too many attempts. Try again in" in unescaped_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -272,7 +269,7 @@ def test_inventory_lists_each_category_with_name_created_and_last_used(
     method(dave, "Dave's phone")
 
     response = started.get(STEP2)
-    page = text(response)
+    page = unescaped_html(response)
 
     for heading in (
         "Other sessions",
@@ -299,7 +296,7 @@ def test_inventory_lists_each_category_with_name_created_and_last_used(
 
 
 def test_inventory_says_when_a_category_is_empty(started: Client) -> None:
-    page = text(started.get(STEP2))
+    page = unescaped_html(started.get(STEP2))
     assert "You are signed in only here." in page
     assert "You have no application password." in page
     assert "You have no API token that works." in page
@@ -317,7 +314,7 @@ def test_inventory_leaves_out_tokens_that_no_longer_work(
     expired = token(alice, acme, "Expired one")
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     token(alice, acme, "Working one")
-    page = text(started.get(STEP2))
+    page = unescaped_html(started.get(STEP2))
     assert "Working one" in page
     for gone in ("Revoked one", "Deactivated one", "Expired one"):
         assert gone not in page
@@ -329,7 +326,7 @@ def test_revoke_one_application_password_revokes_only_that_one(
     thunderbird, phone = app_password(alice, "Thunderbird"), app_password(alice, "Phone mail")
     response = started.post(revoke_url("app-passwords"), {"item": str(thunderbird.pk)})
     assert response["Location"] == f"{STEP2}#app-passwords"
-    assert "Revoked: 1 application password." in text(started.get(STEP2))
+    assert "Revoked: 1 application password." in unescaped_html(started.get(STEP2))
     thunderbird.refresh_from_db()
     phone.refresh_from_db()
     assert thunderbird.revoked_at is not None
@@ -348,7 +345,7 @@ def test_revoke_all_application_passwords_asks_first_naming_how_many(
 
     confirm = started.get(revoke_url("app-passwords"))
 
-    page = text(confirm)
+    page = unescaped_html(confirm)
     assert "Revoke all: Application passwords" in page
     assert "2 application passwords will stop working at once, in every app that uses them." in page
     assert "Thunderbird" in page
@@ -360,7 +357,7 @@ def test_revoke_all_application_passwords_asks_first_naming_how_many(
 
     assert not ApplicationPassword.objects.filter(user=alice, revoked_at=None).exists()
     assert ApplicationPassword.objects.get(pk=daves.pk).revoked_at is None
-    assert "Revoked: 2 application passwords." in text(started.get(STEP2))
+    assert "Revoked: 2 application passwords." in unescaped_html(started.get(STEP2))
 
 
 def test_revoke_with_other_users_ids_changes_nothing(
@@ -383,7 +380,7 @@ def test_revoke_with_other_users_ids_changes_nothing(
     }
     for category, ids in posts.items():
         started.post(revoke_url(category), {"item": ids})
-    assert "Nothing was revoked: it was gone already." in text(started.get(STEP2))
+    assert "Nothing was revoked: it was gone already." in unescaped_html(started.get(STEP2))
     remove_daves = reverse("security:method-remove", args=[public_id(daves_method.persistent_id)])
     assert started.post(remove_daves).status_code == 404
 
@@ -417,7 +414,7 @@ def test_revoke_one_other_session_and_then_all(alice: User, dave: User, started:
 
     assert not is_signed_in(phone)
     assert is_signed_in(laptop)
-    assert "1 other session will be signed out at once." in text(
+    assert "1 other session will be signed out at once." in unescaped_html(
         started.get(revoke_url("sessions"))
     )
     started.post(revoke_url("sessions"), {"all": "1"})
@@ -438,7 +435,9 @@ def test_revoke_tokens_one_then_all_only_the_users_own(
     assert ApiToken.objects.get(pk=first.pk).revoked_at is not None
     assert ApiToken.objects.get(pk=second.pk).revoked_at is None
 
-    assert "2 API tokens will stop working at once" in text(started.get(revoke_url("api-tokens")))
+    assert "2 API tokens will stop working at once" in unescaped_html(
+        started.get(revoke_url("api-tokens"))
+    )
     started.post(revoke_url("api-tokens"), {"all": "1"})
     assert ApiToken.objects.get(pk=third.pk).revoked_at is not None
     assert ApiToken.objects.get(pk=daves.pk).revoked_at is None
@@ -470,11 +469,11 @@ def test_remove_on_step_two_opens_the_two_factor_page_confirmation_and_comes_bac
     only = method(alice, "Phone")
     security_services.do_regenerate_emergency_codes(alice, actor=alice)
     confirm_url = remove_url(only)
-    assert confirm_url in text(started.get(STEP2))  # the link of "Remove", with `next`
+    assert confirm_url in unescaped_html(started.get(STEP2))  # the link of "Remove", with `next`
 
     confirm = started.get(confirm_url)
 
-    page = text(confirm)
+    page = unescaped_html(confirm)
     assert "Remove Phone" in page
     assert (
         "This is your last method: two-factor authentication will be turned off, and your "
@@ -487,7 +486,7 @@ def test_remove_on_step_two_opens_the_two_factor_page_confirmation_and_comes_bac
 
     assert response["Location"] == f"{STEP2}#two-factor"
     assert not TOTPDevice.objects.filter(pk=only.pk).exists()
-    assert "Two-factor authentication is now off." in text(started.get(STEP2))
+    assert "Two-factor authentication is now off." in unescaped_html(started.get(STEP2))
 
 
 def test_step_two_points_out_the_methods_added_recently(alice: User, started: Client) -> None:
@@ -516,7 +515,7 @@ def test_removal_from_the_wizard_refused_when_an_organization_requires_two_facto
     response = started.post(remove_url(only))
 
     assert response.status_code == 409
-    assert "Acme SA requires two-factor authentication" in text(response)
+    assert "Acme SA requires two-factor authentication" in unescaped_html(response)
     assert TOTPDevice.objects.filter(pk=only.pk).exists()
 
 
@@ -565,7 +564,7 @@ def test_pages_of_the_wizard_change_nothing_on_get(
 
 
 def test_step_three_is_the_security_review_with_the_finish_button(started: Client) -> None:
-    page = text(started.get(STEP3))
+    page = unescaped_html(started.get(STEP3))
     assert "Step 3 of 3" in page
     assert "<h1>Review your security</h1>" in page
     assert "Two-factor authentication" in page
@@ -587,7 +586,9 @@ def test_finish_sends_one_summary_of_what_changed_and_was_revoked(
     response = here.post(FINISH, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("review:index")
-    assert "All done. We sent you an email with a summary of what changed." in text(response)
+    assert "All done. We sent you an email with a summary of what changed." in unescaped_html(
+        response
+    )
     email = summary_emails().get()
     assert (email.to, email.language) == (alice.email, "en")
     assert "Your password was changed, and 1 other session was signed out." in email.body_text
@@ -629,7 +630,7 @@ def test_whole_wizard_revokes_in_every_category(
     alice: User, acme: Organization, dave: User, keller: Organization, here: Client
 ) -> None:
     """From the first step to the summary, with something to revoke in each category."""
-    assert "Step 1 of 3" in text(here.get(STEP1))
+    assert "Step 1 of 3" in unescaped_html(here.get(STEP1))
     assert change_password(here)["Location"] == STEP2
     intruder_browser = browser(alice, SAFARI, ip="203.0.113.9", password=NEW_PASSWORD)
     app_password(alice, "Intruder mail")
@@ -641,9 +642,9 @@ def test_whole_wizard_revokes_in_every_category(
         assert here.get(revoke_url(category)).status_code == 200, category
         here.post(revoke_url(category), {"all": "1"})
     assert here.post(remove_url(intruder_method))["Location"] == f"{STEP2}#two-factor"
-    step2 = text(here.get(STEP2))
+    step2 = unescaped_html(here.get(STEP2))
     assert step2.count("Revoke all") == 0
-    assert text(here.get(STEP3)).count("Step 3 of 3") == 1
+    assert unescaped_html(here.get(STEP3)).count("Step 3 of 3") == 1
     here.post(FINISH)
 
     assert not is_signed_in(intruder_browser)

@@ -26,8 +26,8 @@ from accounts.forms import LoginForm, PasswordResetRequestForm, SignupForm
 from accounts.models import User
 from core.models import AuditEvent, Notification
 from organizations.models import Invitation, Organization, Role
-from tests.accounts.helpers import is_signed_in, sign_in, text
-from tests.conftest import signed_in
+from tests.accounts.helpers import is_signed_in, sign_in
+from tests.conftest import page_html, signed_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +95,10 @@ def test_look_alike_cannot_sign_in_as_alice(client: Client, alice: User, address
     response = sign_in(client, address, PASSWORD)
 
     assert response.status_code == 200
-    assert GENERIC_ERROR in text(response)
-    assert LOCAL_PART_ERROR not in text(response)  # sign-in does not explain, it does not match
+    assert GENERIC_ERROR in page_html(response)
+    assert LOCAL_PART_ERROR not in page_html(
+        response
+    )  # sign-in does not explain, it does not match
     assert not is_signed_in(client)
     # Not even a failure of hers in her security log: the address is not hers.
     assert not AuditEvent.objects.filter(action="user.login_failed").exists()
@@ -130,10 +132,10 @@ def test_spelling_of_alices_address_shares_her_rate_limit(
 ) -> None:
     # Five wrong guesses through another spelling, from one network ...
     for _ in range(5):
-        assert GENERIC_ERROR in text(sign_in(Client(), address, "wrong guess", ip="192.0.2.9"))
+        assert GENERIC_ERROR in page_html(sign_in(Client(), address, "wrong guess", ip="192.0.2.9"))
     # ... use up the account+network limit of the plain address: it is one counter.
     response = sign_in(Client(), "alice@example.com", PASSWORD, ip="192.0.2.9")
-    assert "Too many attempts" in text(response)
+    assert "Too many attempts" in page_html(response)
 
 
 def test_sign_in_form_takes_any_text_without_explaining() -> None:
@@ -157,7 +159,7 @@ def _sign_up(client: Client, email: str) -> str:
             "new_password2": "a long passphrase for mallory",
         },
     )
-    return text(response) if response.status_code == 200 else response["Location"]
+    return page_html(response) if response.status_code == 200 else response["Location"]
 
 
 @pytest.mark.parametrize("address", LOOK_ALIKES)
@@ -201,7 +203,7 @@ def test_reset_request_refuses_look_alike(client: Client, alice: User, address: 
     response = client.post(reverse("accounts:password-reset"), {"email": address})
 
     assert response.status_code == 200
-    assert LOCAL_PART_ERROR in text(response)
+    assert LOCAL_PART_ERROR in page_html(response)
     assert not Notification.objects.exists()
 
 
@@ -228,7 +230,7 @@ def test_invitation_to_look_alike_is_refused(alice: User, acme: Organization, ad
     )
 
     assert response.status_code == 200
-    assert LOCAL_PART_ERROR in text(response)
+    assert LOCAL_PART_ERROR in page_html(response)
     assert not Invitation.objects.exists()
 
 
@@ -239,7 +241,7 @@ def test_invitation_to_a_spelling_of_a_members_address_is_refused(
         "/orgs/acme/members/invite/", {"email": "ｂｏｂ@example.com", "role": "collaborator"}
     )
 
-    assert "This person is already a member." in text(response)
+    assert "This person is already a member." in page_html(response)
     assert not Invitation.objects.exists()
 
 

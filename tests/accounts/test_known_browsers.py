@@ -24,7 +24,8 @@ from accounts.tasks import purge_expired_known_browsers
 from core.crypto import digest
 from core.models import AuditEvent
 from portal.celery import app as celery_app
-from tests.accounts.helpers import OWNER_IP, is_signed_in, sign_in, text
+from tests.accounts.helpers import OWNER_IP, is_signed_in, sign_in
+from tests.conftest import page_html
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,7 @@ def test_known_browser_cookie_copied_to_another_client_is_spared_only_while_vali
     clock.shift(KNOWN_BROWSER_MAX_AGE + 1)
     stuff_the_account_limit(bob.email)
     assert guess_from_many_addresses(copied, bob.email, addresses=2, each=2) == 0
-    assert LIMITED in text(sign_in(laptop, bob.email, PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(laptop, bob.email, PASSWORD, ip=HOTEL_IP))
 
 
 @pytest.mark.parametrize("how", ["change", "reset"])
@@ -135,7 +136,7 @@ def test_known_browser_cookie_of_an_attacker_is_worthless_after_a_new_password(
     evaluated = guess_from_many_addresses(attacker, bob.email, addresses=9, each=5)
 
     assert evaluated == 30
-    assert LIMITED in text(sign_in(attacker, bob.email, NEW_PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(attacker, bob.email, NEW_PASSWORD, ip=HOTEL_IP))
     assert not KnownBrowser.objects.filter(user=bob).exists()
 
 
@@ -148,7 +149,7 @@ def test_known_browser_is_bound_to_the_password_even_when_it_changes_outside_the
     bob.set_password(NEW_PASSWORD)
     bob.save(update_fields=["password"])
     stuff_the_account_limit(bob.email)
-    assert LIMITED in text(sign_in(laptop, bob.email, NEW_PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(laptop, bob.email, NEW_PASSWORD, ip=HOTEL_IP))
 
 
 def test_known_browser_signing_in_with_the_new_password_is_known_again(
@@ -167,7 +168,7 @@ def test_known_browser_of_one_account_is_not_spared_for_another(
 ) -> None:
     bobs_laptop = known_browser_of(bob)
     stuff_the_account_limit(alice.email)
-    assert LIMITED in text(sign_in(bobs_laptop, alice.email, PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(bobs_laptop, alice.email, PASSWORD, ip=HOTEL_IP))
 
 
 def test_known_browser_shared_by_two_people_is_known_for_both(
@@ -204,7 +205,7 @@ def test_known_browser_forged_or_garbage_cookie_is_ignored(
     stuff_the_account_limit(bob.email)
     browser = Client()
     browser.cookies[KNOWN_BROWSER_COOKIE] = forged
-    assert LIMITED in text(sign_in(browser, bob.email, PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(browser, bob.email, PASSWORD, ip=HOTEL_IP))
 
 
 def test_known_browser_token_planted_before_sign_in_is_replaced(
@@ -221,7 +222,7 @@ def test_known_browser_token_planted_before_sign_in_is_replaced(
     stuff_the_account_limit(bob.email)
     attacker = Client()
     attacker.cookies[KNOWN_BROWSER_COOKIE] = planted
-    assert LIMITED in text(sign_in(attacker, bob.email, PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(attacker, bob.email, PASSWORD, ip=HOTEL_IP))
 
 
 def test_known_browser_signing_in_again_retires_the_previous_token(
@@ -232,7 +233,7 @@ def test_known_browser_signing_in_again_retires_the_previous_token(
     known_again = known_browser_of(bob)  # a second browser: its row must survive
     assert sign_in(laptop, bob.email, PASSWORD).status_code == 302
     stuff_the_account_limit(bob.email)
-    assert LIMITED in text(sign_in(old_copy, bob.email, PASSWORD, ip=HOTEL_IP))
+    assert LIMITED in page_html(sign_in(old_copy, bob.email, PASSWORD, ip=HOTEL_IP))
     assert sign_in(known_again, bob.email, PASSWORD, ip=HOTEL_IP).status_code == 302
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from accounts.login import KNOWN_BROWSER_COOKIE
 from accounts.models import Session, User
 from core.models import AuditEvent
-from tests.accounts.helpers import FIREFOX, OWNER_IP, STRANGER_IP, is_signed_in, sign_in, text
+from tests.accounts.helpers import FIREFOX, OWNER_IP, STRANGER_IP, is_signed_in, sign_in
+from tests.conftest import page_html
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ GENERIC_ERROR = "The email address or the password is not right."
 def fail_from(client: Client, email: str, ip: str, times: int) -> None:
     for _ in range(times):
         response = sign_in(client, email, "not the password at all", ip=ip)
-        assert GENERIC_ERROR in text(response)
+        assert GENERIC_ERROR in page_html(response)
 
 
 # --- Signing in ---------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def test_login_ignores_external_next(client: Client, alice: User, next_url: str)
 
 def test_login_page_keeps_next_for_the_form(client: Client) -> None:
     response = client.get(reverse("accounts:login"), {"next": "/accounts/sessions/"})
-    assert 'name="next" value="/accounts/sessions/"' in text(response)
+    assert 'name="next" value="/accounts/sessions/"' in page_html(response)
 
 
 def test_login_page_when_signed_in_redirects(as_alice: Client) -> None:
@@ -74,13 +75,13 @@ def test_login_page_when_signed_in_redirects(as_alice: Client) -> None:
 def test_login_with_wrong_password_shows_generic_message(client: Client, alice: User) -> None:
     response = sign_in(client, "alice@example.com", "not the password at all")
     assert response.status_code == 200
-    assert GENERIC_ERROR in text(response)
+    assert GENERIC_ERROR in page_html(response)
     assert not is_signed_in(client)
 
 
 def test_login_with_unknown_email_shows_same_message(client: Client, alice: User) -> None:
     response = sign_in(client, "nobody@example.com", PASSWORD)
-    assert GENERIC_ERROR in text(response)
+    assert GENERIC_ERROR in page_html(response)
     assert not is_signed_in(client)
 
 
@@ -88,7 +89,7 @@ def test_login_of_inactive_user_is_refused(client: Client) -> None:
     gone = UserFactory(email="gone@example.com", is_active=False)
     response = sign_in(client, "gone@example.com", PASSWORD)
     assert response.status_code == 200
-    assert GENERIC_ERROR in text(response)
+    assert GENERIC_ERROR in page_html(response)
     assert not is_signed_in(client)
     assert not Session.objects.filter(user=gone).exists()
 
@@ -125,7 +126,7 @@ def test_logout_by_get_is_not_allowed(as_alice: Client) -> None:
 def test_logout_by_post_signs_out_and_ends_session(client: Client, alice: User) -> None:
     sign_in(client, "alice@example.com", PASSWORD)
     response = client.post(reverse("accounts:logout"), follow=True)
-    assert "You are signed out." in text(response)
+    assert "You are signed out." in page_html(response)
     assert not is_signed_in(client)
     assert not Session.objects.filter(user=alice).exists()
 
@@ -139,7 +140,7 @@ def test_login_sixth_attempt_from_one_ip_is_refused_even_with_right_password(
     fail_from(client, "alice@example.com", STRANGER_IP, 5)
     response = sign_in(client, "alice@example.com", PASSWORD, ip=STRANGER_IP)
     assert response.status_code == 200
-    assert "Too many attempts. Try again in 15 minutes." in text(response)
+    assert "Too many attempts. Try again in 15 minutes." in page_html(response)
     assert not is_signed_in(client)
 
 
@@ -157,7 +158,7 @@ def test_login_locked_from_stranger_ip_still_works_from_owner_ip(
 ) -> None:
     stranger = Client()
     fail_from(stranger, "alice@example.com", STRANGER_IP, 5)
-    assert "Too many attempts" in text(
+    assert "Too many attempts" in page_html(
         sign_in(stranger, "alice@example.com", PASSWORD, ip=STRANGER_IP)
     )
     response = sign_in(client, "alice@example.com", PASSWORD, ip=OWNER_IP)
@@ -190,7 +191,7 @@ def spread_failures_over_ips(email: str, total: int) -> None:
     """A botnet: `total` wrong guesses, at most 4 per address (under the account+IP limit)."""
     for n in range(total):
         response = sign_in(Client(), email, "not the password at all", ip=f"192.0.2.{n // 4 + 1}")
-        assert GENERIC_ERROR in text(response)
+        assert GENERIC_ERROR in page_html(response)
 
 
 def test_login_account_limit_across_ips_blocks_a_new_ip(
@@ -198,7 +199,7 @@ def test_login_account_limit_across_ips_blocks_a_new_ip(
 ) -> None:
     spread_failures_over_ips("alice@example.com", 30)
     response = sign_in(client, "alice@example.com", PASSWORD, ip="198.51.100.200")
-    assert "Too many attempts. Try again in 60 minutes." in text(response)
+    assert "Too many attempts. Try again in 60 minutes." in page_html(response)
     assert not is_signed_in(client)
 
 
@@ -222,7 +223,7 @@ def test_login_known_browser_of_another_account_is_not_exempt(
     client.post(reverse("accounts:logout"))
     spread_failures_over_ips("alice@example.com", 30)
     response = sign_in(client, "alice@example.com", PASSWORD, ip="198.51.100.200")
-    assert "Too many attempts" in text(response)
+    assert "Too many attempts" in page_html(response)
 
 
 def test_login_forged_known_browser_cookie_is_not_exempt(
@@ -231,7 +232,7 @@ def test_login_forged_known_browser_cookie_is_not_exempt(
     spread_failures_over_ips("alice@example.com", 30)
     client.cookies[KNOWN_BROWSER_COOKIE] = f"[{alice.pk}]"
     response = sign_in(client, "alice@example.com", PASSWORD, ip="198.51.100.200")
-    assert "Too many attempts" in text(response)
+    assert "Too many attempts" in page_html(response)
 
 
 # --- Limits: one IP over many accounts ----------------------------------------------------------
@@ -243,9 +244,9 @@ def test_login_ip_limit_over_many_accounts(
     # Credential stuffing: one address, a different account each time.
     for n in range(100):
         response = sign_in(client, f"victim{n}@example.com", "Summer2024!", ip=STRANGER_IP)
-        assert GENERIC_ERROR in text(response)
+        assert GENERIC_ERROR in page_html(response)
     response = sign_in(client, "alice@example.com", PASSWORD, ip=STRANGER_IP)
-    assert "Too many attempts. Try again in 60 minutes." in text(response)
+    assert "Too many attempts. Try again in 60 minutes." in page_html(response)
     assert not is_signed_in(client)
     # Alice herself, elsewhere, is not concerned.
     assert sign_in(Client(), "alice@example.com", PASSWORD, ip=OWNER_IP).status_code == 302

@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Session, User
-from tests.accounts.helpers import is_signed_in, sign_in, text
+from tests.accounts.helpers import is_signed_in, sign_in
+from tests.conftest import page_html
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def assert_session_ended(client: Client, alice: User) -> None:
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next={PROFILE}"
     assert not Session.objects.filter(user=alice).exists()
-    assert ENDED in text(client.get(response["Location"]))
+    assert ENDED in page_html(client.get(response["Location"]))
     assert not is_signed_in(client)
 
 
@@ -86,11 +87,11 @@ def test_session_limits_do_not_touch_anonymous_visitors(
     clock.shift(settings.SESSION_ABSOLUTE_LIFETIME * 2)
     response = client.get(reverse("accounts:login"))
     assert response.status_code == 200
-    assert ENDED not in text(response)
+    assert ENDED not in page_html(response)
 
 
 def test_user_language_middleware_uses_profile_language(client: Client) -> None:
     UserFactory(email="giulia@example.com", language="it")
     sign_in(client, "giulia@example.com", PASSWORD)
     response = client.get(PROFILE, headers={"accept-language": "de"})
-    assert '<html lang="it">' in text(response)
+    assert '<html lang="it">' in page_html(response)

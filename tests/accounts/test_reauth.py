@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.accounts.helpers import is_signed_in, sign_in, text
-from tests.conftest import signed_in
+from tests.accounts.helpers import is_signed_in, sign_in
+from tests.conftest import page_html, signed_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.accounts.urls_reauth")]
@@ -64,13 +64,13 @@ def test_guard_does_not_run_a_post_before_confirmation(
 def test_guard_lets_through_after_confirming(as_alice_unconfirmed: Client, url: str) -> None:
     page = as_alice_unconfirmed.get(confirm_url(url))
     assert page.status_code == 200
-    assert "Confirm your password" in text(page)
-    assert f'name="next" value="{url}"' in text(page)
+    assert "Confirm your password" in page_html(page)
+    assert f'name="next" value="{url}"' in page_html(page)
     response = confirm(as_alice_unconfirmed, PASSWORD, url)
     assert response.status_code == 302
     assert response["Location"] == url
-    assert text(as_alice_unconfirmed.get(url)) == "Sensitive page (GET)"
-    assert text(as_alice_unconfirmed.post(url)) == "Sensitive page (POST)"
+    assert page_html(as_alice_unconfirmed.get(url)) == "Sensitive page (GET)"
+    assert page_html(as_alice_unconfirmed.post(url)) == "Sensitive page (POST)"
 
 
 @pytest.mark.parametrize("url", GUARDED)
@@ -102,7 +102,7 @@ def test_guard_confirmation_with_wrong_password_is_refused(
 ) -> None:
     response = confirm(as_alice_unconfirmed, "not the password at all", url)
     assert response.status_code == 200
-    assert "This is not your password." in text(response)
+    assert "This is not your password." in page_html(response)
     assert as_alice_unconfirmed.get(url).status_code == 302
 
 
@@ -118,12 +118,12 @@ def test_confirm_password_guesses_are_rate_limited(
 ) -> None:
     url = GUARDED[0]
     for _ in range(5):
-        assert "This is not your password." in text(
+        assert "This is not your password." in page_html(
             confirm(as_alice_unconfirmed, "not the password at all", url)
         )
     response = confirm(as_alice_unconfirmed, PASSWORD, url)
     assert response.status_code == 200
-    assert "Too many attempts. Try again in 15 minutes." in text(response)
+    assert "Too many attempts. Try again in 15 minutes." in page_html(response)
     assert as_alice_unconfirmed.get(url).status_code == 302
     # After the window, the right password works again.
     clock.shift(15 * 60)

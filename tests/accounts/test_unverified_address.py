@@ -28,8 +28,8 @@ from organizations import services as org_services
 from organizations.models import Membership, Organization, Role
 from security import app_passwords
 from security.models import ApplicationPassword, AppService
-from tests.accounts.helpers import link_in, sign_in, text
-from tests.conftest import signed_in
+from tests.accounts.helpers import link_in, sign_in
+from tests.conftest import page_html, signed_in
 from tests.factories import UserFactory
 from tokens import format as token_format
 from tokens import services as token_services
@@ -151,15 +151,15 @@ def test_attacker_signs_up_unverified_and_cannot_mint_an_application_password(
     session.save()
 
     page = client.get(reverse("security:app-passwords"))
-    assert "Verify your email address first" in text(page)
-    assert 'href="/security/app-passwords/new/"' not in text(page)
+    assert "Verify your email address first" in page_html(page)
+    assert 'href="/security/app-passwords/new/"' not in page_html(page)
     form_page = client.get(reverse("security:app-password-new"), follow=True)
-    assert "Verify your email address first" in text(form_page)
+    assert "Verify your email address first" in page_html(form_page)
     response = client.post(
         reverse("security:app-password-new"), {"name": "Mail", "services": ["api"]}, follow=True
     )
 
-    assert "Verify your email address first" in text(response)
+    assert "Verify your email address first" in page_html(response)
     assert not ApplicationPassword.objects.exists()
 
 
@@ -167,15 +167,15 @@ def test_token_page_says_up_front_and_refuses_while_unverified(squatter: User) -
     org = org_services.do_create_organization("Squat SA", creator=squatter)
     client = signed_in(squatter)
 
-    assert "Verify your email address first" in text(client.get(reverse("tokens:list")))
-    assert "Verify your email address first" in text(client.get(reverse("tokens:create")))
+    assert "Verify your email address first" in page_html(client.get(reverse("tokens:list")))
+    assert "Verify your email address first" in page_html(client.get(reverse("tokens:create")))
     response = client.post(
         reverse("tokens:create"),
         {"name": "Script", "organization": org.pk, "scope": "newsletter"},
         follow=True,
     )
 
-    assert "Verify your email address first" in text(response)
+    assert "Verify your email address first" in page_html(response)
     assert not ApiToken.objects.exists()
 
 
@@ -205,11 +205,11 @@ def test_invitation_accept_while_unverified_is_refused(
     client = signed_in(squatter)
 
     page = client.get(link)
-    assert "Verify your email address first" in text(page)
-    assert "Accept the invitation" not in text(page)
+    assert "Verify your email address first" in page_html(page)
+    assert "Accept the invitation" not in page_html(page)
     response = client.post(link, follow=True)
 
-    assert "Verify your email address first" in text(response)
+    assert "Verify your email address first" in page_html(response)
     assert not Membership.objects.filter(organization=acme, user=squatter).exists()
     invitation = acme.invitations.get()
     assert invitation.accepted_at is None  # still there for the real owner

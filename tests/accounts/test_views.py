@@ -27,11 +27,9 @@ from tests.accounts.helpers import (
     STRANGER_IP,
     is_signed_in,
     link_in,
-    next_full_hour,
     sign_in,
-    text,
 )
-from tests.conftest import signed_in
+from tests.conftest import next_full_hour, page_html, signed_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +70,7 @@ def test_signup_creates_user_and_organization_with_legal_representative(client: 
 def test_signup_says_check_your_inbox_and_signs_nobody_in(client: Client) -> None:
     response = sign_up(client)
     assert response["Location"] == reverse("organizations:signup-sent")
-    page = text(client.get(response["Location"]))
+    page = page_html(client.get(response["Location"]))
     assert "Check your inbox" in page
     assert "We sent an email to fabio@example.com." in page
     assert not is_signed_in(client)
@@ -115,7 +113,7 @@ def test_signup_with_existing_email_creates_nothing_and_tells_the_owner(
     password_before = User.objects.get(pk=alice.pk).password
     response = sign_up(client, email="ALICE@example.com")
     assert response["Location"] == reverse("organizations:signup-sent")
-    assert "exists already" not in text(client.get(response["Location"]))
+    assert "exists already" not in page_html(client.get(response["Location"]))
     assert (User.objects.count(), Organization.objects.count()) == (users, orgs)
     assert User.objects.get(pk=alice.pk).password == password_before
     email = Notification.objects.get()
@@ -134,7 +132,7 @@ def test_signup_answers_a_taken_address_exactly_like_a_new_one(alice: User) -> N
     for email in ("alice@example.com", "newcomer@example.com"):
         client = Client()
         response = sign_up(client, email=email)
-        page = text(client.get(response["Location"])).replace(email, "<email>")
+        page = page_html(client.get(response["Location"])).replace(email, "<email>")
         # The CSRF token of the page is random per visitor.
         page = re.sub(r"[A-Za-z0-9]{64}", "<csrf token>", page)
         answers.append((response.status_code, response["Location"], sorted(response.cookies), page))
@@ -158,13 +156,13 @@ def test_signup_with_weak_password_is_refused(client: Client) -> None:
         client, new_password1="hosting-portal-2026", new_password2="hosting-portal-2026"
     )
     assert response.status_code == 200
-    assert "This password is made only of words that are easy to guess here." in text(response)
+    assert "This password is made only of words that are easy to guess here." in page_html(response)
     assert not User.objects.exists()
 
 
 def test_signup_with_different_passwords_is_refused(client: Client) -> None:
     response = sign_up(client, new_password2=NEW_PASSWORD + " again")
-    assert "The two passwords are not the same." in text(response)
+    assert "The two passwords are not the same." in page_html(response)
     assert not User.objects.exists()
 
 
@@ -174,7 +172,7 @@ def test_signup_is_rate_limited_per_ip(client: Client, clock: time_machine.Trave
         sign_up(Client(), ip=STRANGER_IP, email=f"bot{n}@example.com", new_password2="x")
     response = sign_up(client, ip=STRANGER_IP)
     assert response.status_code == 200
-    assert "Too many attempts. Try again in 60 minutes." in text(response)
+    assert "Too many attempts. Try again in 60 minutes." in page_html(response)
     assert not User.objects.exists()
     # Someone else, from another address, can still sign up.
     assert sign_up(Client(), ip=OWNER_IP).status_code == 302
@@ -203,8 +201,8 @@ def test_verify_email_get_shows_button_and_changes_nothing(
 ) -> None:
     response = client.get(verify_url(services.email_verification_token(unverified)))
     assert response.status_code == 200
-    assert "Verify my email address" in text(response)
-    assert '<form method="post">' in text(response)
+    assert "Verify my email address" in page_html(response)
+    assert '<form method="post">' in page_html(response)
     unverified.refresh_from_db()
     assert unverified.email_verified_at is None
 
@@ -220,7 +218,7 @@ def test_verify_email_get_when_signed_in_as_someone_else_changes_nothing(
 
 def test_verify_email_post_verifies(client: Client, unverified: User) -> None:
     response = client.post(verify_url(services.email_verification_token(unverified)), follow=True)
-    assert "Your email address is verified. Thank you." in text(response)
+    assert "Your email address is verified. Thank you." in page_html(response)
     unverified.refresh_from_db()
     assert unverified.is_email_verified
 
@@ -230,7 +228,7 @@ def test_verify_email_with_tampered_token_is_refused(client: Client, unverified:
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     response = client.post(verify_url(tampered))
     assert response.status_code == 400
-    assert "This link is not valid any more" in text(response)
+    assert "This link is not valid any more" in page_html(response)
     unverified.refresh_from_db()
     assert unverified.email_verified_at is None
 
@@ -257,7 +255,7 @@ def test_verify_email_link_expires_after_three_days(
 def test_verify_email_resend_queues_new_link(unverified: User) -> None:
     client = signed_in(unverified)
     response = client.post(reverse("accounts:verify-email-resend"), follow=True)
-    assert "We sent a new link to nina@example.com." in text(response)
+    assert "We sent a new link to nina@example.com." in page_html(response)
     notification = Notification.objects.get(kind="verify_email", recipient=unverified)
     assert client.post(link_in(notification)).status_code == 302
     unverified.refresh_from_db()
@@ -266,7 +264,7 @@ def test_verify_email_resend_queues_new_link(unverified: User) -> None:
 
 def test_verify_email_resend_when_verified_sends_nothing(as_alice: Client) -> None:
     response = as_alice.post(reverse("accounts:verify-email-resend"), follow=True)
-    assert "Your email address is already verified." in text(response)
+    assert "Your email address is already verified." in page_html(response)
     assert not Notification.objects.exists()
 
 
@@ -277,7 +275,7 @@ def test_verify_email_resend_is_rate_limited(
     for _ in range(6):
         response = client.post(reverse("accounts:verify-email-resend"), follow=True)
         clock.shift(1)
-    assert "We sent several links already. Please check your inbox." in text(response)
+    assert "We sent several links already. Please check your inbox." in page_html(response)
     assert Notification.objects.filter(kind="verify_email").count() == 5
 
 
@@ -318,8 +316,8 @@ def test_password_reset_link_moves_token_out_of_the_url(client: Client, alice: U
     assert response["Location"].endswith("/set-password/")
     assert token not in response["Location"]
     page = client.get(response["Location"])
-    assert "Choose a new password" in text(page)
-    assert token not in text(page)
+    assert "Choose a new password" in page_html(page)
+    assert token not in page_html(page)
 
 
 def test_password_reset_sets_password_and_does_not_sign_in(client: Client, alice: User) -> None:
@@ -328,7 +326,7 @@ def test_password_reset_sets_password_and_does_not_sign_in(client: Client, alice
         form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("accounts:login")
-    assert "Your password is changed. You can sign in with it now." in text(response)
+    assert "Your password is changed. You can sign in with it now." in page_html(response)
     assert not is_signed_in(client)
     alice.refresh_from_db()
     assert alice.check_password(NEW_PASSWORD)
@@ -367,8 +365,8 @@ def test_password_reset_link_works_once(client: Client, alice: User) -> None:
     again = Client()
     response = again.get(link)
     assert response.status_code == 200
-    assert "This link is not valid any more" in text(response)
-    assert "new_password1" not in text(response)
+    assert "This link is not valid any more" in page_html(response)
+    assert "new_password1" not in page_html(response)
 
 
 def test_password_reset_link_is_invalid_after_one_hour(
@@ -379,7 +377,7 @@ def test_password_reset_link_is_invalid_after_one_hour(
     assert client.get(link).status_code == 302
     clock.shift(61)
     response = Client().get(link)
-    assert "This link is not valid any more" in text(response)
+    assert "This link is not valid any more" in page_html(response)
 
 
 def test_password_reset_form_left_open_past_one_hour_is_refused(
@@ -388,7 +386,7 @@ def test_password_reset_form_left_open_past_one_hour_is_refused(
     form_url = client.get(reset_link(client))["Location"]
     clock.shift(settings.PASSWORD_RESET_TIMEOUT + 1)
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert "This link is not valid any more" in text(response)
+    assert "This link is not valid any more" in page_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -396,14 +394,14 @@ def test_password_reset_form_left_open_past_one_hour_is_refused(
 def test_password_reset_with_tampered_token_is_refused(client: Client, alice: User) -> None:
     link = reset_link(client)
     response = client.get(re.sub(r"/[^/]+/$", "/0abc-0123456789abcdef/", link))
-    assert "This link is not valid any more" in text(response)
+    assert "This link is not valid any more" in page_html(response)
 
 
 def test_password_reset_set_password_without_token_is_refused(client: Client, alice: User) -> None:
     link = reset_link(client)
     form_url = re.sub(r"/[^/]+/$", "/set-password/", link)
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert "This link is not valid any more" in text(response)
+    assert "This link is not valid any more" in page_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -412,7 +410,7 @@ def test_password_reset_refuses_weak_new_password(client: Client, alice: User) -
     form_url = client.get(reset_link(client))["Location"]
     response = client.post(form_url, {"new_password1": "short", "new_password2": "short"})
     assert response.status_code == 200
-    assert "This password is too short." in text(response)
+    assert "This password is too short." in page_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -425,7 +423,7 @@ def test_password_reset_requests_are_rate_limited_per_ip(
         request_reset(client, f"someone{n}@example.com")
     response = request_reset(client, "alice@example.com")
     assert response.status_code == 200
-    assert "Too many attempts. Try again in 60 minutes." in text(response)
+    assert "Too many attempts. Try again in 60 minutes." in page_html(response)
     assert not Notification.objects.exists()
 
 
@@ -444,7 +442,7 @@ def test_password_change_with_wrong_current_password_is_refused(
 ) -> None:
     response = change_password(as_alice, "not the password at all")
     assert response.status_code == 200
-    assert "This is not your current password." in text(response)
+    assert "This is not your current password." in page_html(response)
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
     assert not Notification.objects.exists()
@@ -455,7 +453,7 @@ def test_password_change_refuses_the_current_password_as_the_new_one(
 ) -> None:
     response = change_password(as_alice, PASSWORD, new=PASSWORD)
     assert response.status_code == 200
-    assert "The new password must be different from your current one." in text(response)
+    assert "The new password must be different from your current one." in page_html(response)
     assert not Notification.objects.exists()
     assert not AuditEvent.objects.filter(action="user.password_changed").exists()
 
@@ -463,7 +461,9 @@ def test_password_change_refuses_the_current_password_as_the_new_one(
 def test_password_change_refuses_129_characters(as_alice: Client, alice: User) -> None:
     too_long = ("velvet otters " * 10)[:129]
     response = change_password(as_alice, PASSWORD, new=too_long)
-    assert "This password is too long. It must contain at most 128 characters." in text(response)
+    assert "This password is too long. It must contain at most 128 characters." in page_html(
+        response
+    )
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 
@@ -472,7 +472,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(alice: User, dav
     here, elsewhere, daves = signed_in(alice), signed_in(alice), signed_in(dave)
     response = change_password(here, PASSWORD)
     assert response.status_code == 302
-    page = text(here.get(response["Location"]))
+    page = page_html(here.get(response["Location"]))
     assert "Your password is changed. 1 other session was signed out." in page
     assert is_signed_in(here)
     assert not is_signed_in(elsewhere)
@@ -525,7 +525,7 @@ def test_profile_update_saves_names_and_phone(as_alice: Client, alice: User) -> 
         profile_data(first_name="Alicia", phone="+41 21 000 00 00"),
         follow=True,
     )
-    assert "Your profile is saved." in text(response)
+    assert "Your profile is saved." in page_html(response)
     alice.refresh_from_db()
     assert (alice.first_name, alice.phone) == ("Alicia", "+41210000000")
     event = AuditEvent.objects.get(action="user.profile_updated")
@@ -540,7 +540,9 @@ def test_profile_update_with_bad_phone_is_refused_and_saves_nothing(
         reverse("accounts:profile"), profile_data(first_name="Alicia", phone=phone)
     )
     assert response.status_code == 200
-    assert "Enter the number with its country code, for example +41 21 000 00 00." in text(response)
+    assert "Enter the number with its country code, for example +41 21 000 00 00." in page_html(
+        response
+    )
     alice.refresh_from_db()
     assert (alice.first_name, alice.phone) == ("Alice", "")
     assert not AuditEvent.objects.exists()
@@ -552,7 +554,7 @@ def test_profile_language_change_shows_pages_in_that_language(
     as_alice.post(reverse("accounts:profile"), profile_data(language="it"))
     alice.refresh_from_db()
     assert alice.language == "it"
-    assert '<html lang="it">' in text(as_alice.get(reverse("accounts:profile")))
+    assert '<html lang="it">' in page_html(as_alice.get(reverse("accounts:profile")))
 
 
 def test_language_switch_when_signed_in_saves_the_profile(as_alice: Client, alice: User) -> None:
@@ -569,7 +571,7 @@ def test_language_switch_when_anonymous_sets_a_cookie(client: Client) -> None:
     response = client.post(reverse("accounts:language"), {"language": "it"})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"
-    assert '<html lang="it">' in text(client.get(reverse("accounts:login")))
+    assert '<html lang="it">' in page_html(client.get(reverse("accounts:login")))
 
 
 def test_language_switch_ignores_unknown_language_and_unsafe_next(
@@ -620,7 +622,7 @@ def test_sessions_page_lists_sessions_with_ip_and_browser(
     alice_laptop: Client, alice_phone: Client, dave: User
 ) -> None:
     signed_in(dave)
-    page = text(sessions_page(alice_laptop))
+    page = page_html(sessions_page(alice_laptop))
     assert OWNER_IP in page
     assert "192.0.2.44" in page
     assert "Firefox · Linux" in page
@@ -635,7 +637,7 @@ def test_sessions_sign_out_all_others_keeps_this_one(
 ) -> None:
     signed_in(alice)
     response = alice_laptop.post(reverse("accounts:sessions"), {"all": "1"}, follow=True)
-    assert "2 other sessions were signed out." in text(response)
+    assert "2 other sessions were signed out." in page_html(response)
     assert is_signed_in(alice_laptop)
     assert not is_signed_in(alice_phone)
     assert Session.objects.filter(user=alice).count() == 1
@@ -653,7 +655,7 @@ def test_sessions_sign_out_one_session(
     response = alice_laptop.post(
         reverse("accounts:sessions"), {"session": phone.public_id}, follow=True
     )
-    assert "That session was signed out." in text(response)
+    assert "That session was signed out." in page_html(response)
     assert not is_signed_in(alice_phone)
     assert is_signed_in(alice_laptop)
 
@@ -663,7 +665,7 @@ def test_sessions_a_raw_session_key_signs_nothing_out(
 ) -> None:
     phone_key = alice_phone.session.session_key
     response = alice_laptop.post(reverse("accounts:sessions"), {"session": phone_key}, follow=True)
-    assert "That session was signed out." not in text(response)
+    assert "That session was signed out." not in page_html(response)
     assert is_signed_in(alice_phone)
 
 
@@ -672,7 +674,7 @@ def test_sessions_cannot_sign_out_another_users_session(alice_laptop: Client, da
     dave_key = daves_browser.session.session_key
     dave_id = Session.objects.get(session_key=dave_key).public_id
     response = alice_laptop.post(reverse("accounts:sessions"), {"session": dave_id}, follow=True)
-    assert "That session was signed out." not in text(response)
+    assert "That session was signed out." not in page_html(response)
     assert Session.objects.filter(session_key=dave_key, user=dave).exists()
     assert is_signed_in(daves_browser)
 
@@ -692,7 +694,7 @@ def test_activity_shows_own_events_and_not_other_users(
     record_event(AccountAction.USER_PROFILE_UPDATED, actor=alice, target=alice, subject_user=alice)
     record_event(AccountAction.USER_LOGIN_FAILED, actor=None, subject_user=alice)
     record_event(AccountAction.USER_PASSWORD_CHANGED, actor=dave, target=dave, subject_user=dave)
-    page = text(as_alice.get(reverse("accounts:activity")))
+    page = page_html(as_alice.get(reverse("accounts:activity")))
     assert action_label("user.profile_updated") in page
     assert action_label("user.login_failed") in page
     assert action_label("user.password_changed") not in page
@@ -700,7 +702,7 @@ def test_activity_shows_own_events_and_not_other_users(
 
 
 def test_activity_when_empty_says_so(as_alice: Client) -> None:
-    assert "Nothing recorded yet" in text(as_alice.get(reverse("accounts:activity")))
+    assert "Nothing recorded yet" in page_html(as_alice.get(reverse("accounts:activity")))
 
 
 # --- Every GET page -----------------------------------------------------------------------------
@@ -730,7 +732,7 @@ def test_account_page_get_when_signed_in_is_200_and_changes_nothing(
     before = database_state()
     response = as_alice.get(reverse(name))
     assert response.status_code == 200
-    assert text(response).count("<h1>") == 1
+    assert page_html(response).count("<h1>") == 1
     assert database_state() == before
 
 
@@ -746,7 +748,7 @@ def test_public_page_get_when_anonymous_is_200(client: Client, alice: User, name
     before = database_state()
     response = client.get(reverse(name))
     assert response.status_code == 200
-    assert text(response).count("<h1>") == 1
+    assert page_html(response).count("<h1>") == 1
     assert database_state() == before
 
 
@@ -758,7 +760,7 @@ def test_public_page_get_when_signed_in_is_200(as_alice: Client, name: str) -> N
 def test_reset_confirm_page_with_bad_link_is_200_with_explanation(client: Client) -> None:
     response = client.get(reverse("accounts:password-reset-confirm", args=["MQ", "bad-token"]))
     assert response.status_code == 200
-    assert "Ask for a new link" in text(response)
+    assert "Ask for a new link" in page_html(response)
 
 
 @pytest.mark.parametrize("name", ["accounts:logout", "accounts:language"])

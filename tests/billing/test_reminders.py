@@ -5,7 +5,6 @@ two sweeps at once. Time is frozen with time_machine and moved a day at a time, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,11 +33,7 @@ from tests.factories import (
 ZURICH = ZoneInfo("Europe/Zurich")
 START = datetime(2026, 3, 2, 6, 0, tzinfo=ZURICH)  # the hourly sweep's first run of the day
 
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.frozen_at(START)  # the `clock` fixture starts there
 
 
 def choose(user: User, org: Organization, **fields: Any) -> NotificationPreference:

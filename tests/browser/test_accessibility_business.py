@@ -23,7 +23,7 @@ from tags.services import do_create_tag
 from tests.browser.conftest import assert_accessible, label, sign_in
 from tests.conftest import membership
 from tests.factories import ContactFactory, ProductFactory
-from tests.offers.test_proposals import make_offer, make_partner
+from tests.offers.conftest import make_offer, make_partner
 
 pytestmark = pytest.mark.browser
 

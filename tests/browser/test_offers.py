@@ -22,7 +22,7 @@ from organizations.models import Organization
 from portal import views as portal_views
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.browser.conftest import NewContext, assert_accessible, label, sign_in
-from tests.offers.test_proposals import make_offer, make_partner
+from tests.offers.conftest import make_offer, make_partner
 
 pytestmark = pytest.mark.browser
 

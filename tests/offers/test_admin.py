@@ -17,7 +17,7 @@ from organizations.models import Organization, PartnerProfile
 from organizations.support import SUPPORT_GROUP
 from tests.conftest import signed_in
 from tests.factories import OrganizationFactory, UserFactory
-from tests.offers.test_proposals import make_offer, make_partner
+from tests.offers.conftest import make_offer
 
 PARTNERS = "/admin/organizations/partnerprofile/"
 REQUESTS = "/admin/offers/offerrequest/"
@@ -32,16 +32,6 @@ def superuser(db: Any) -> User:
 @pytest.fixture
 def as_superuser(superuser: User) -> Client:
     return signed_in(superuser)
-
-
-@pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
-    return make_partner(studio_carol)
-
-
-@pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
-    return make_offer(acme, created_by=alice)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from offers.proposals import do_send_proposal
 from organizations.models import Organization, PartnerProfile, Role
 from portal import urls as portal_urls
 from tests.factories import MembershipFactory, UserFactory
-from tests.offers.test_proposals import CONTACT, ENDINGS, end, make_offer, make_partner
+from tests.offers.conftest import CONTACT, ENDINGS, end, make_offer, make_partner
 from tokens.scopes import SCOPES
 from tokens.services import do_create_token
 
@@ -34,16 +34,6 @@ def _client(user: User, org: Organization, scope: str = "offers") -> Client:
         user, organization=org, name=scope, scope=scope, expires_at=None, actor=user
     )
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-@pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
-    return make_partner(studio_carol)
-
-
-@pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
-    return make_offer(acme, created_by=alice)
 
 
 @pytest.fixture

@@ -27,16 +27,21 @@ CUSTOMER = {
 
 
 @pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
+def request_with_contacts(alice: User, acme: Organization) -> OfferRequest:
+    """Acme's open request with contacts of its own (not alice's account address)."""
     return make_request(acme, alice, title="Move our mailboxes", **CUSTOMER)
 
 
 @pytest.fixture
-def chosen(offer: OfferRequest, carol: User, studio_carol: Organization, alice: User) -> Proposal:
+def chosen(
+    request_with_contacts: OfferRequest, carol: User, studio_carol: Organization, alice: User
+) -> Proposal:
     studio_carol.email = "hello@studio-carol.example"
     studio_carol.phone = "+41 22 555 09 09"
     studio_carol.save()
-    proposal = propose(offer, make_partner(studio_carol, name="Studio Carol"), author=carol)
+    proposal = propose(
+        request_with_contacts, make_partner(studio_carol, name="Studio Carol"), author=carol
+    )
     services.do_choose_proposal(proposal, actor=alice)
     return proposal
 
@@ -48,9 +53,9 @@ def page(client: Client, url: str) -> str:
 
 
 def test_the_chosen_partner_sees_that_it_was_chosen_and_the_customers_contacts(
-    offer: OfferRequest, chosen: Proposal, carol: User
+    request_with_contacts: OfferRequest, chosen: Proposal, carol: User
 ) -> None:
-    html = page(signed_in(carol), reverse("partners:offer-detail", args=[offer.pk]))
+    html = page(signed_in(carol), reverse("partners:offer-detail", args=[request_with_contacts.pk]))
 
     assert "Your proposal was chosen" in html
     assert "no longer valid" not in html
@@ -58,13 +63,19 @@ def test_the_chosen_partner_sees_that_it_was_chosen_and_the_customers_contacts(
         assert value in html
 
 
-def test_a_partner_not_chosen_sees_nothing_more(offer: OfferRequest, chosen: Proposal) -> None:
+def test_a_partner_not_chosen_sees_nothing_more(
+    request_with_contacts: OfferRequest, chosen: Proposal
+) -> None:
     other = OrganizationFactory(name="Other Web")
     member = MembershipFactory(organization=other, role="legal_representative").user
     propose_other = make_partner(other, name="Other Web")
-    Proposal.objects.create(request=offer, partner=propose_other, author=member, message="Hi")
+    Proposal.objects.create(
+        request=request_with_contacts, partner=propose_other, author=member, message="Hi"
+    )
 
-    html = page(signed_in(member), reverse("partners:offer-detail", args=[offer.pk]))
+    html = page(
+        signed_in(member), reverse("partners:offer-detail", args=[request_with_contacts.pk])
+    )
 
     assert "no longer valid" in html
     for value in CUSTOMER.values():
@@ -72,16 +83,19 @@ def test_a_partner_not_chosen_sees_nothing_more(offer: OfferRequest, chosen: Pro
 
 
 def test_the_customer_sees_the_chosen_partners_contacts(
-    offer: OfferRequest, chosen: Proposal, alice: User, acme: Organization
+    request_with_contacts: OfferRequest, chosen: Proposal, alice: User, acme: Organization
 ) -> None:
-    html = page(signed_in(alice), reverse("offers:request-detail", args=[acme.slug, offer.pk]))
+    html = page(
+        signed_in(alice),
+        reverse("offers:request-detail", args=[acme.slug, request_with_contacts.pk]),
+    )
 
     for value in ("hello@studio-carol.example", "+41 22 555 09 09", "carol@example.com"):
         assert value in html
 
 
 def test_both_sides_get_each_others_contacts_by_email(
-    offer: OfferRequest, chosen: Proposal, carol: User
+    request_with_contacts: OfferRequest, chosen: Proposal, carol: User
 ) -> None:
     [to_partner] = Notification.objects.filter(kind="offer_proposal_outcome", recipient=carol)
     for value in CUSTOMER.values():
@@ -93,11 +107,13 @@ def test_both_sides_get_each_others_contacts_by_email(
 
 
 def test_partner_seen_contacts_stop_when_the_customer_deletes_the_request(
-    offer: OfferRequest, chosen: Proposal, carol: User, alice: User
+    request_with_contacts: OfferRequest, chosen: Proposal, carol: User, alice: User
 ) -> None:
-    services.do_delete_request(offer, actor=alice)
+    services.do_delete_request(request_with_contacts, actor=alice)
 
-    response = signed_in(carol).get(reverse("partners:offer-detail", args=[offer.pk]))
+    response = signed_in(carol).get(
+        reverse("partners:offer-detail", args=[request_with_contacts.pk])
+    )
 
     assert response.status_code == 404
 

@@ -23,18 +23,23 @@ from tests.offers.test_services import make_partner, make_request, propose, requ
 
 
 @pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
+def mailboxes_request(alice: User, acme: Organization) -> OfferRequest:
+    """Acme's open request "Move our mailboxes", stored directly (no emails)."""
     return make_request(acme, alice, title="Move our mailboxes")
 
 
 @pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
+def studio_partner(carol: User, studio_carol: Organization) -> PartnerProfile:
+    """Studio Carol as a partner under its organization's name, as the customer pages show it
+    (the partner side's `partner` has a public name of its own)."""
     return make_partner(studio_carol, name="Studio Carol")
 
 
 @pytest.fixture
-def proposal(offer: OfferRequest, partner: PartnerProfile, carol: User) -> Proposal:
-    return propose(offer, partner, author=carol)
+def proposal(
+    mailboxes_request: OfferRequest, studio_partner: PartnerProfile, carol: User
+) -> Proposal:
+    return propose(mailboxes_request, studio_partner, author=carol)
 
 
 def url(name: str, *args: Any) -> str:
@@ -53,71 +58,75 @@ def main_of(response: Any) -> str:
 # --- Who may see what ---------------------------------------------------------------------------
 
 
-def pages(offer: OfferRequest, proposal: Proposal) -> list[str]:
+def pages(mailboxes_request: OfferRequest, proposal: Proposal) -> list[str]:
     return [
         url("request-list"),
         url("request-create"),
-        url("request-detail", offer.pk),
-        url("request-close", offer.pk),
-        url("request-delete", offer.pk),
-        url("proposal-choose", offer.pk, proposal.pk),
+        url("request-detail", mailboxes_request.pk),
+        url("request-close", mailboxes_request.pk),
+        url("request-delete", mailboxes_request.pk),
+        url("proposal-choose", mailboxes_request.pk, proposal.pk),
     ]
 
 
 def test_offer_pages_are_404_for_an_outsider(
-    as_dave: Client, offer: OfferRequest, proposal: Proposal
+    as_dave: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    for page in pages(offer, proposal):
+    for page in pages(mailboxes_request, proposal):
         assert as_dave.get(page).status_code == 404, page
         assert as_dave.post(page, form_data()).status_code == 404, page
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
     assert OfferRequest.objects.count() == 1
 
 
-def test_offer_pages_ask_an_anonymous_visitor_to_sign_in(offer: OfferRequest, proposal: Proposal):
-    for page in pages(offer, proposal):
+def test_offer_pages_ask_an_anonymous_visitor_to_sign_in(
+    mailboxes_request: OfferRequest, proposal: Proposal
+):
+    for page in pages(mailboxes_request, proposal):
         response = Client().get(page)
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
 
 
 def test_another_organizations_request_is_404_under_its_own_slug(
-    as_dave: Client, offer: OfferRequest, proposal: Proposal
+    as_dave: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
     """dave is legal representative of Keller: Acme's request is not found under /orgs/keller/."""
     for name, args in [
-        ("request-detail", [offer.pk]),
-        ("request-close", [offer.pk]),
-        ("request-delete", [offer.pk]),
-        ("proposal-choose", [offer.pk, proposal.pk]),
+        ("request-detail", [mailboxes_request.pk]),
+        ("request-close", [mailboxes_request.pk]),
+        ("request-delete", [mailboxes_request.pk]),
+        ("proposal-choose", [mailboxes_request.pk, proposal.pk]),
     ]:
         page = reverse(f"offers:{name}", args=["keller", *args])
         assert as_dave.get(page).status_code == 404
         assert as_dave.post(page).status_code == 404
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
 
 
 @pytest.mark.parametrize("name", ["request-close", "request-delete", "proposal-choose"])
 def test_actions_are_403_for_a_collaborator_who_did_not_post(
-    as_erin: Client, offer: OfferRequest, proposal: Proposal, name: str
+    as_erin: Client, mailboxes_request: OfferRequest, proposal: Proposal, name: str
 ):
-    args = [offer.pk, proposal.pk] if name == "proposal-choose" else [offer.pk]
+    args = (
+        [mailboxes_request.pk, proposal.pk] if name == "proposal-choose" else [mailboxes_request.pk]
+    )
     for method in (as_erin.get, as_erin.post):
         response = method(url(name, *args))
         assert response.status_code == 403
         assert "Only the person who posted the request" in response.content.decode()
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
-    assert offer.chosen_proposal is None
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
+    assert mailboxes_request.chosen_proposal is None
     assert not Notification.objects.filter(kind="offer_proposal_outcome").exists()
 
 
 def test_a_collaborator_reads_the_request_without_actions(
-    as_erin: Client, offer: OfferRequest, proposal: Proposal
+    as_erin: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    response = as_erin.get(url("request-detail", offer.pk))
+    response = as_erin.get(url("request-detail", mailboxes_request.pk))
     assert response.status_code == 200
     main = main_of(response)
     assert "Studio Carol" in main
@@ -212,7 +221,7 @@ def test_request_create_is_prefilled_from_the_profile(as_alice: Client, alice: U
 
 
 def test_request_create_posts_with_edited_contacts(
-    as_bob: Client, bob: User, acme: Organization, partner: PartnerProfile
+    as_bob: Client, bob: User, acme: Organization, studio_partner: PartnerProfile
 ):
     response = as_bob.post(
         url("request-create"),
@@ -298,9 +307,9 @@ def test_request_create_rate_limited_says_when_to_try_again(as_alice: Client, se
 
 
 def test_request_detail_shows_the_request_and_its_proposals(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    response = as_alice.get(url("request-detail", offer.pk))
+    response = as_alice.get(url("request-detail", mailboxes_request.pk))
     assert response.status_code == 200
     main = main_of(response)
     assert main.count("<h1") == 1
@@ -317,22 +326,24 @@ def test_request_detail_shows_the_request_and_its_proposals(
     assert "Once you have found a solution" in main
 
 
-def test_request_detail_without_proposals_says_what_happens(as_alice: Client, offer: OfferRequest):
-    main = main_of(as_alice.get(url("request-detail", offer.pk)))
+def test_request_detail_without_proposals_says_what_happens(
+    as_alice: Client, mailboxes_request: OfferRequest
+):
+    main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "No proposal yet" in main
     assert "we email you for each one" in main
 
 
-def test_an_open_request_is_ended_with_one_verb(as_alice: Client, offer: OfferRequest):
+def test_an_open_request_is_ended_with_one_verb(as_alice: Client, mailboxes_request: OfferRequest):
     """Issue 13: "close / delete / cancel" for the same thing. An open request offers Close only;
     deleting for good comes once it is no longer open."""
-    main = main_of(as_alice.get(url("request-detail", offer.pk)))
+    main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "Close the request" in main
     assert "Delete" not in main
     assert "cancel" not in main.lower()
 
-    services.do_close_request(offer, actor=offer.created_by)
-    main = main_of(as_alice.get(url("request-detail", offer.pk)))
+    services.do_close_request(mailboxes_request, actor=mailboxes_request.created_by)
+    main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "Delete the request" in main
     assert "Close the request" not in main
 
@@ -340,111 +351,125 @@ def test_an_open_request_is_ended_with_one_verb(as_alice: Client, offer: OfferRe
 # --- Close, delete, choose ----------------------------------------------------------------------
 
 
-def test_request_close_get_asks_and_changes_nothing(as_alice: Client, offer: OfferRequest):
-    response = as_alice.get(url("request-close", offer.pk))
+def test_request_close_get_asks_and_changes_nothing(
+    as_alice: Client, mailboxes_request: OfferRequest
+):
+    response = as_alice.get(url("request-close", mailboxes_request.pk))
     assert response.status_code == 200
     assert "once you have found a solution" in main_of(response)
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
 
 
-def test_request_close_post_closes_it(as_bob: Client, offer: OfferRequest):
-    response = as_bob.post(url("request-close", offer.pk), follow=True)
+def test_request_close_post_closes_it(as_bob: Client, mailboxes_request: OfferRequest):
+    response = as_bob.post(url("request-close", mailboxes_request.pk), follow=True)
     assert "is closed. Partners no longer see it." in main_of(response)
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.CLOSED
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.CLOSED
     assert AuditEvent.objects.filter(action="offer_request.closed").count() == 1
 
 
-def test_request_close_of_an_ended_request_says_so(as_alice: Client, offer: OfferRequest):
-    as_alice.post(url("request-close", offer.pk))
-    response = as_alice.post(url("request-close", offer.pk), follow=True)
+def test_request_close_of_an_ended_request_says_so(
+    as_alice: Client, mailboxes_request: OfferRequest
+):
+    as_alice.post(url("request-close", mailboxes_request.pk))
+    response = as_alice.post(url("request-close", mailboxes_request.pk), follow=True)
     assert "This request is closed already." in main_of(response)
-    response = as_alice.get(url("request-close", offer.pk), follow=True)
+    response = as_alice.get(url("request-close", mailboxes_request.pk), follow=True)
     assert "This request is closed already." in main_of(response)
     assert AuditEvent.objects.filter(action="offer_request.closed").count() == 1
 
 
 def test_request_delete_get_names_what_happens_and_changes_nothing(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    response = as_alice.get(url("request-delete", offer.pk))
+    response = as_alice.get(url("request-delete", mailboxes_request.pk))
     main = main_of(response)
     assert "The request and its 1 proposal will be deleted for good" in main
     assert "Delete this request" in main
-    assert OfferRequest.objects.filter(pk=offer.pk).exists()
+    assert OfferRequest.objects.filter(pk=mailboxes_request.pk).exists()
 
 
-def test_request_delete_post_deletes_it(as_alice: Client, offer: OfferRequest, proposal: Proposal):
-    response = as_alice.post(url("request-delete", offer.pk), follow=True)
+def test_request_delete_post_deletes_it(
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
+):
+    response = as_alice.post(url("request-delete", mailboxes_request.pk), follow=True)
     assert response.redirect_chain[-1][0] == url("request-list")
     assert "is deleted" in main_of(response)
     assert not OfferRequest.objects.exists()
     assert not Proposal.objects.exists()
-    assert as_alice.get(url("request-detail", offer.pk)).status_code == 404
+    assert as_alice.get(url("request-detail", mailboxes_request.pk)).status_code == 404
 
 
 def test_proposal_choose_get_names_what_happens_and_changes_nothing(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    response = as_alice.get(url("proposal-choose", offer.pk, proposal.pk))
+    response = as_alice.get(url("proposal-choose", mailboxes_request.pk, proposal.pk))
     main = main_of(response)
     assert "Choose the proposal of Studio Carol" in main
     assert "will be closed" in main
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
     assert not Notification.objects.filter(kind="offer_proposal_outcome").exists()
 
 
 def test_proposal_choose_post_closes_and_tells_the_partners(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    response = as_alice.post(url("proposal-choose", offer.pk, proposal.pk), follow=True)
+    response = as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk), follow=True)
     main = main_of(response)
     assert "You chose the proposal of Studio Carol" in main
     assert '<span class="badge badge--ok">Chosen</span>' in main
     assert "Choose this proposal" not in main
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.CLOSED
-    assert offer.chosen_proposal == proposal
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.CLOSED
+    assert mailboxes_request.chosen_proposal == proposal
     [mail] = Notification.objects.filter(kind="offer_proposal_outcome")
     assert mail.to == "carol@example.com"
 
 
 def test_proposal_choose_twice_says_it_is_closed(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    as_alice.post(url("proposal-choose", offer.pk, proposal.pk))
-    response = as_alice.post(url("proposal-choose", offer.pk, proposal.pk), follow=True)
+    as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk))
+    response = as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk), follow=True)
     assert "This request is closed already." in main_of(response)
     assert Notification.objects.filter(kind="offer_proposal_outcome").count() == 1
 
 
 def test_proposal_choose_of_another_request_is_404(
-    as_alice: Client, alice: User, acme: Organization, offer: OfferRequest, partner: PartnerProfile
+    as_alice: Client,
+    alice: User,
+    acme: Organization,
+    mailboxes_request: OfferRequest,
+    studio_partner: PartnerProfile,
 ):
-    elsewhere = propose(make_request(acme, alice, title="Other"), partner)
-    response = as_alice.post(url("proposal-choose", offer.pk, elsewhere.pk))
+    elsewhere = propose(make_request(acme, alice, title="Other"), studio_partner)
+    response = as_alice.post(url("proposal-choose", mailboxes_request.pk, elsewhere.pk))
     assert response.status_code == 404
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
 
 
 def test_action_pages_change_nothing_on_get(
-    as_alice: Client, offer: OfferRequest, proposal: Proposal
+    as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
 ):
-    for page in pages(offer, proposal):
+    for page in pages(mailboxes_request, proposal):
         as_alice.get(page)
-    offer.refresh_from_db()
-    assert offer.status == OfferRequest.Status.OPEN
+    mailboxes_request.refresh_from_db()
+    assert mailboxes_request.status == OfferRequest.Status.OPEN
     assert Proposal.objects.count() == 1
     assert not AuditEvent.objects.filter(action__startswith="offer_request.").exists()
 
 
-def test_request_pages_in_italian_use_the_italian_language(alice: User, offer: OfferRequest):
+def test_request_pages_in_italian_use_the_italian_language(
+    alice: User, mailboxes_request: OfferRequest
+):
     """Pages follow the user's language (the Italian text comes with the translation pass)."""
     alice.language = "it"
     alice.save(update_fields=["language"])
-    response = signed_in(alice).get(url("request-detail", offer.pk), HTTP_ACCEPT_LANGUAGE="it")
+    response = signed_in(alice).get(
+        url("request-detail", mailboxes_request.pk), HTTP_ACCEPT_LANGUAGE="it"
+    )
     assert response.status_code == 200
     assert '<html lang="it">' in response.content.decode()

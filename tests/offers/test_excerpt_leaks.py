@@ -17,7 +17,7 @@ from core.models import Notification
 from offers.models import OfferRequest
 from organizations.models import Organization, PartnerProfile
 from tests.conftest import membership, signed_in
-from tests.offers.test_proposals import end, make_partner
+from tests.offers.conftest import end
 from tests.offers.test_services import request_data
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,6 @@ EVASIONS = [
     "rossi.ch",
 ]
 IBAN = "CH93 0076 2011 6238 5295 7"
-
-
-@pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
-    return make_partner(studio_carol)
 
 
 def post_with(alice: User, acme: Organization, text: str) -> OfferRequest:

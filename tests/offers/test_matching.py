@@ -25,7 +25,8 @@ def customer() -> Organization:
     return OrganizationFactory(name="Acme SA", slug="acme")
 
 
-def partner(**fields: Any) -> PartnerProfile:
+def new_partner(**fields: Any) -> PartnerProfile:
+    """A new partner, of an organization of its own, with `fields` (categories, regions...)."""
     return make_partner(OrganizationFactory(), **fields)
 
 
@@ -39,9 +40,9 @@ def reaches(offer: OfferRequest, p: PartnerProfile) -> bool:
 
 def test_matching_by_category(customer: Organization):
     offer = make_request(customer, category="website")
-    assert reaches(offer, partner(categories=("website",)))
-    assert not reaches(offer, partner(categories=("mail_setup", "domains")))
-    assert not reaches(offer, partner(categories=()))
+    assert reaches(offer, new_partner(categories=("website",)))
+    assert not reaches(offer, new_partner(categories=("mail_setup", "domains")))
+    assert not reaches(offer, new_partner(categories=()))
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ def test_matching_by_region(
     customer: Organization, request_region: str, partner_regions: list[str], expected: bool
 ):
     offer = make_request(customer, category="website", region=request_region)
-    assert reaches(offer, partner(categories=("website",), regions=partner_regions)) is expected
+    assert reaches(offer, new_partner(categories=("website",), regions=partner_regions)) is expected
 
 
 @pytest.mark.parametrize(
@@ -73,21 +74,27 @@ def test_matching_by_language(
     customer: Organization, request_language: str, partner_languages: list[str], expected: bool
 ):
     offer = make_request(customer, category="website", language=request_language)
-    p = partner(categories=("website",), languages=partner_languages)
+    p = new_partner(categories=("website",), languages=partner_languages)
     assert reaches(offer, p) is expected
 
 
 def test_matching_needs_category_region_and_language_together(customer: Organization):
     offer = make_request(customer, category="website", region="it", language="it")
-    assert reaches(offer, partner(categories=("website",), regions=["it"], languages=["it"]))
-    assert not reaches(offer, partner(categories=("domains",), regions=["it"], languages=["it"]))
-    assert not reaches(offer, partner(categories=("website",), regions=["fr"], languages=["it"]))
-    assert not reaches(offer, partner(categories=("website",), regions=["it"], languages=["fr"]))
+    assert reaches(offer, new_partner(categories=("website",), regions=["it"], languages=["it"]))
+    assert not reaches(
+        offer, new_partner(categories=("domains",), regions=["it"], languages=["it"])
+    )
+    assert not reaches(
+        offer, new_partner(categories=("website",), regions=["fr"], languages=["it"])
+    )
+    assert not reaches(
+        offer, new_partner(categories=("website",), regions=["it"], languages=["fr"])
+    )
 
 
 def test_matching_skips_inactive_partners(customer: Organization):
     offer = make_request(customer, category="website")
-    inactive = partner(categories=("website",), is_active=False)
+    inactive = new_partner(categories=("website",), is_active=False)
     assert inactive not in partners_for(offer)
     assert not requests_for(inactive).exists()
 
@@ -110,7 +117,7 @@ def test_matching_skips_the_partners_own_organization(customer: Organization):
     ids=["cancelled", "closed", "expired", "overdue", "hidden"],
 )
 def test_requests_for_shows_only_valid_requests(customer: Organization, fields: dict[str, Any]):
-    p = partner(categories=("website",))
+    p = new_partner(categories=("website",))
     today = timezone.localdate()
     offer = make_request(
         customer,
@@ -125,7 +132,7 @@ def test_requests_for_shows_only_valid_requests(customer: Organization, fields: 
 
 
 def test_requests_for_includes_the_last_day_of_validity(customer: Organization):
-    p = partner(categories=("website",))
+    p = new_partner(categories=("website",))
     offer = make_request(customer, category="website", valid_until=timezone.localdate())
     assert offer.is_valid()
     assert offer in requests_for(p)
@@ -137,7 +144,7 @@ def test_matching_agrees_both_ways_over_every_combination(customer: Organization
     region_choices: list[list[str]] = [[], ["ch-fr"], ["ch-de", "it"]]
     language_choices: list[list[str]] = [[], ["it"], ["en", "fr"]]
     partners = [
-        partner(categories=cats, regions=regions, languages=languages)
+        new_partner(categories=cats, regions=regions, languages=languages)
         for cats, regions, languages in itertools.product(
             [("website",), ("website", "migration"), ("consulting",)],
             region_choices,

@@ -17,18 +17,14 @@ from core.models import AuditEvent, Notification
 from offers.models import OfferRequest, Proposal, Report
 from offers.proposals import do_send_proposal, subscribed_categories
 from organizations.models import Organization, PartnerProfile, Role
-from tests.conftest import signed_in
+from tests.conftest import signed_in, visible_text
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.offers.test_proposals import CONTACT, ENDINGS, end, make_offer, make_partner
+from tests.offers.conftest import CONTACT, ENDINGS, end, make_offer, make_partner
 
 LIST = reverse("partners:offer-list")
 SETTINGS = reverse("partners:settings")
 NOT_A_PARTNER = "Partner status is granted by the provider"
 NO_LONGER_VALID = "This request is no longer valid"
-
-
-def text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def detail(offer: OfferRequest) -> str:
@@ -50,16 +46,6 @@ def assert_no_contact(response: Any) -> None:
         assert value not in html, value
     assert "mailto:" not in html
     assert "tel:" not in html
-
-
-@pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
-    return make_partner(studio_carol)
-
-
-@pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
-    return make_offer(acme, created_by=alice)
 
 
 @pytest.fixture
@@ -90,7 +76,7 @@ def test_outsider_gets_403_that_explains_partner_status(
     for url in [LIST, SETTINGS, detail(offer)]:
         response = as_dave.get(url)
         assert response.status_code == 403, url
-        assert NOT_A_PARTNER in text(response)
+        assert NOT_A_PARTNER in visible_text(response)
         assert_no_contact(response)
     for url in [propose(offer), report(offer)]:
         assert as_dave.post(url, PROPOSAL_POST | {"report-reason": "x"}).status_code == 403
@@ -104,7 +90,7 @@ def test_member_of_a_non_partner_organization_gets_403_naming_it(
     response = as_alice.get(f"{LIST}?org=acme")
 
     assert response.status_code == 403
-    assert NOT_A_PARTNER in text(response)
+    assert NOT_A_PARTNER in visible_text(response)
 
 
 def test_another_partner_organization_than_ones_own_is_a_404(
@@ -153,7 +139,7 @@ def test_list_shows_valid_matching_requests_only(
     for how in ENDINGS:
         end(make_offer(acme, title=f"Ended {how}"), how)
 
-    page = text(as_carol.get(LIST))
+    page = visible_text(as_carol.get(LIST))
 
     assert "Website wanted" in page
     assert "Migration wanted" in page
@@ -168,7 +154,7 @@ def test_list_marks_requests_with_a_proposal_sent(
 ) -> None:
     do_send_proposal(partner, offer, {"message": "Hi"}, actor=carol)
 
-    assert "Proposal sent" in text(as_carol.get(LIST))
+    assert "Proposal sent" in visible_text(as_carol.get(LIST))
 
 
 @pytest.mark.parametrize(
@@ -189,7 +175,7 @@ def test_list_filters(as_carol: Client, acme: Organization, query: str, shown: s
     make_offer(acme, title="Big shop", budget="gt-20k")
     make_offer(acme, title="Small site", budget="lt-1k")
 
-    page = text(as_carol.get(f"{LIST}?{query}"))
+    page = visible_text(as_carol.get(f"{LIST}?{query}"))
 
     for title in ["Migration in Ticino", "Big shop", "Small site"]:
         assert (title in page) == (title in shown), title
@@ -213,7 +199,7 @@ def test_list_sorts_newest_first_or_by_deadline(as_carol: Client, acme: Organiza
     )
 
     def order(query: str) -> list[str]:
-        page = text(as_carol.get(f"{LIST}?{query}"))
+        page = visible_text(as_carol.get(f"{LIST}?{query}"))
         titles = ["Oldest, due soon", "Middle, no deadline", "Newest, due late"]
         return sorted(titles, key=page.index)
 
@@ -226,8 +212,8 @@ def test_list_paginates(as_carol: Client, acme: Organization) -> None:
     for n in range(25):
         make_offer(acme, title=f"Request number {n:02d}", created_at=now - timedelta(minutes=n))
 
-    first = text(as_carol.get(LIST))
-    second = text(as_carol.get(f"{LIST}?sort=newest&page=2"))
+    first = visible_text(as_carol.get(LIST))
+    second = visible_text(as_carol.get(f"{LIST}?sort=newest&page=2"))
 
     assert "25 open requests" in first
     assert "Page 1 of 2" in first
@@ -239,13 +225,13 @@ def test_list_paginates(as_carol: Client, acme: Organization) -> None:
 
 
 def test_list_empty_states(as_carol: Client, partner: PartnerProfile, acme: Organization) -> None:
-    assert "No open request for your categories right now" in text(as_carol.get(LIST))
+    assert "No open request for your categories right now" in visible_text(as_carol.get(LIST))
 
     make_offer(acme)
-    assert "No request matches these filters" in text(as_carol.get(f"{LIST}?budget=gt-20k"))
+    assert "No request matches these filters" in visible_text(as_carol.get(f"{LIST}?budget=gt-20k"))
 
     partner.subscriptions.all().delete()
-    page = text(as_carol.get(LIST))
+    page = visible_text(as_carol.get(LIST))
     assert "You have not chosen any category yet" in page
     assert "Choose categories" in page
 
@@ -258,7 +244,7 @@ def test_detail_shows_the_whole_request_and_the_contacts_while_valid(
 ) -> None:
     response = as_carol.get(detail(offer))
 
-    page = text(response)
+    page = visible_text(response)
     assert response.status_code == 200
     assert offer.description in page
     for value in CONTACT.values():
@@ -277,10 +263,10 @@ def test_detail_after_the_request_ended_shows_no_contact(
     response = as_carol.get(detail(offer))
 
     assert response.status_code == 200
-    assert NO_LONGER_VALID in text(response)
+    assert NO_LONGER_VALID in visible_text(response)
     assert_no_contact(response)
     assert offer.description not in response.content.decode()
-    assert "Send the proposal" not in text(response)
+    assert "Send the proposal" not in visible_text(response)
 
 
 def test_detail_of_a_deleted_request_is_a_404(as_carol: Client, offer: OfferRequest) -> None:
@@ -323,7 +309,7 @@ def test_any_member_of_the_partner_may_open_a_request(
     response = signed_in(collaborator).get(detail(offer))
 
     assert response.status_code == 200
-    assert CONTACT["contact_email"] in text(response)
+    assert CONTACT["contact_email"] in visible_text(response)
 
 
 def test_email_link_without_org_opens_the_partner_the_request_reached(
@@ -342,7 +328,7 @@ def test_email_link_without_org_opens_the_partner_the_request_reached(
 
     assert response.status_code == 302
     assert response["Location"] == f"{detail(consulting)}?org=studio-carol"
-    assert CONTACT["contact_email"] in text(client.get(response["Location"]))
+    assert CONTACT["contact_email"] in visible_text(client.get(response["Location"]))
     assert client.get(f"{detail(consulting)}?org=aardvark").status_code == 404
 
 
@@ -358,7 +344,7 @@ def test_propose_sends_the_proposal_and_shows_it(
     assert response["Location"] == f"{detail(offer)}?org=studio-carol"
     proposal = Proposal.objects.get()
     assert (proposal.partner, proposal.author, proposal.timeline) == (partner, carol, "3 weeks")
-    page = text(as_carol.get(response["Location"]))
+    page = visible_text(as_carol.get(response["Location"]))
     assert "Your proposal is sent." in page
     assert "We can build it in Django." in page
     assert "CHF 2,500.00" in page
@@ -393,7 +379,7 @@ def test_propose_with_a_negative_price_is_an_error_next_to_the_field(
 ) -> None:
     response = as_carol.post(propose(offer), PROPOSAL_POST | {"proposal-price_estimate": "-5"})
 
-    assert "Enter an amount of zero or more." in text(response)
+    assert "Enter an amount of zero or more." in visible_text(response)
     assert not Proposal.objects.exists()
 
 
@@ -405,7 +391,7 @@ def test_propose_after_the_request_ended_is_refused(
 
     response = as_carol.post(propose(offer), PROPOSAL_POST, follow=True)
 
-    page = text(response)
+    page = visible_text(response)
     assert "your proposal was not sent" in page
     assert NO_LONGER_VALID in page
     assert_no_contact(response)
@@ -419,7 +405,7 @@ def test_propose_twice_is_refused(as_carol: Client, offer: OfferRequest) -> None
         propose(offer), PROPOSAL_POST | {"proposal-message": "Again"}, follow=True
     )
 
-    assert "sent a proposal for this request already" in text(response)
+    assert "sent a proposal for this request already" in visible_text(response)
     assert Proposal.objects.get().message == "We can build it in Django."
 
 
@@ -438,10 +424,10 @@ def test_propose_to_a_request_that_does_not_match_is_a_404(
 def test_report_once(as_carol: Client, offer: OfferRequest) -> None:
     response = as_carol.post(report(offer), {"report-reason": "Spam"}, follow=True)
 
-    assert "our staff will look at this request" in text(response)
-    assert "Your organization reported this request on" in text(response)
+    assert "our staff will look at this request" in visible_text(response)
+    assert "Your organization reported this request on" in visible_text(response)
     again = as_carol.post(report(offer), {"report-reason": "Spam again"}, follow=True)
-    assert "reported this request already" in text(again)
+    assert "reported this request already" in visible_text(again)
     assert Report.objects.get().reason == "Spam"
 
 
@@ -449,7 +435,7 @@ def test_report_without_a_reason_shows_the_error(as_carol: Client, offer: OfferR
     response = as_carol.post(report(offer), {"report-reason": ""})
 
     assert response.status_code == 200
-    assert "Say why you report this request." in text(response)
+    assert "Say why you report this request." in visible_text(response)
     assert not Report.objects.exists()
 
 
@@ -458,7 +444,7 @@ def test_report_after_the_request_ended_is_refused(as_carol: Client, offer: Offe
 
     response = as_carol.post(report(offer), {"report-reason": "Spam"}, follow=True)
 
-    assert NO_LONGER_VALID in text(response)
+    assert NO_LONGER_VALID in visible_text(response)
     assert not Report.objects.exists()
 
 
@@ -495,7 +481,7 @@ def test_settings_save_profile_and_subscriptions(
     assert (partner.regions, partner.languages) == (["ch-fr"], ["en", "fr"])
     assert subscribed_categories(partner) == ["online_shop", "website"]
     assert AuditEvent.objects.filter(action="partner.settings_updated", actor=carol).exists()
-    assert "The partner settings are saved." in text(as_carol.get(response["Location"]))
+    assert "The partner settings are saved." in visible_text(as_carol.get(response["Location"]))
 
 
 def test_settings_with_errors_keep_what_was_typed(
@@ -524,7 +510,7 @@ def test_settings_are_for_legal_representatives_and_administrators(
     posted = client.post(SETTINGS, {"public_name": "Mine", "categories": ["website"]})
 
     assert response.status_code == 403
-    assert "Only legal representatives and administrators" in text(response)
+    assert "Only legal representatives and administrators" in visible_text(response)
     assert posted.status_code == 403
     partner.refresh_from_db()
     assert partner.public_name == "Studio Carol (partner)"

@@ -1,18 +1,13 @@
 """The partner side's services (`offers.proposals`): which request a partner may open, its
-settings, proposals (only while valid, once), reports (once), and staff moderation.
-
-The helpers at the top (`make_partner`, `make_offer`, `end`) are shared by the other partner test
-modules of this folder."""
+settings, proposals (only while valid, once), reports (once), and staff moderation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from accounts.models import User
 from core.models import AuditEvent, Notification
@@ -20,77 +15,7 @@ from offers import proposals, services
 from offers.models import OfferRequest, PartnerSubscription, Proposal, Report
 from organizations.models import Organization, PartnerProfile, Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-
-CONTACT = {
-    "contact_name": "Alice Rossi",
-    "contact_email": "offers@acme.example",
-    "contact_phone": "+41 21 555 01 23",
-}
-# The ways a request stops being valid.
-ENDINGS = ["cancelled", "closed", "expired", "hidden", "expired-unmarked"]
-
-
-def make_partner(
-    org: Organization,
-    *,
-    categories: tuple[str, ...] = ("website", "migration"),
-    regions: tuple[str, ...] = (),
-    languages: tuple[str, ...] = (),
-    active: bool = True,
-) -> PartnerProfile:
-    partner = PartnerProfile.objects.create(
-        organization=org,
-        public_name=f"{org.name} (partner)",
-        regions=list(regions),
-        languages=list(languages),
-        is_active=active,
-    )
-    PartnerSubscription.objects.bulk_create(
-        [PartnerSubscription(partner=partner, category=c) for c in categories]
-    )
-    return partner
-
-
-def make_offer(org: Organization, created_by: User | None = None, **fields: Any) -> OfferRequest:
-    """An open request of `org`, valid for 30 days (directly: these tests are about partners)."""
-    values: dict[str, Any] = {
-        "title": "A new website for our shop",
-        "description": "We sell cheese and need a website with a small catalogue.",
-        "category": "website",
-        "budget": "1k-5k",
-        "language": "en",
-        "valid_until": timezone.localdate() + timedelta(days=30),
-        **CONTACT,
-        **fields,
-    }
-    return OfferRequest.objects.create(organization=org, created_by=created_by, **values)
-
-
-def end(offer: OfferRequest, how: str) -> None:
-    """End `offer` the way `how` says, as the data would look afterwards."""
-    now = timezone.now()
-    if how in ("cancelled", "closed", "expired"):
-        OfferRequest.objects.filter(pk=offer.pk).update(status=how, ended_at=now)
-    elif how == "hidden":
-        OfferRequest.objects.filter(pk=offer.pk).update(hidden_at=now)
-    elif how == "expired-unmarked":  # past its last day, before the daily task ran
-        OfferRequest.objects.filter(pk=offer.pk).update(
-            valid_until=timezone.localdate() - timedelta(days=1)
-        )
-    else:
-        raise ValueError(how)
-    offer.refresh_from_db()
-
-
-@pytest.fixture
-def partner(carol: User, studio_carol: Organization) -> PartnerProfile:
-    return make_partner(studio_carol)
-
-
-@pytest.fixture
-def offer(alice: User, acme: Organization) -> OfferRequest:
-    return make_offer(acme, created_by=alice)
-
+from tests.offers.conftest import ENDINGS, end, make_offer, make_partner
 
 PROPOSAL = {
     "message": "We can build it in Django.",

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
@@ -39,9 +38,9 @@ from offers.links import cancellation_url
 from offers.matching import requests_for
 from offers.models import OfferRequest, Proposal
 from organizations.models import Membership, Organization, PartnerProfile
-from tests.conftest import signed_in
+from tests.conftest import clear_cache, signed_in
 from tests.factories import UserFactory
-from tests.offers.test_proposals import make_partner
+from tests.offers.conftest import make_partner
 from tokens.services import do_create_token
 
 pytestmark = pytest.mark.urls("tests.offers.test_api")  # the API under /api/v1/offers/
@@ -72,7 +71,7 @@ class OfferLife(RuleBasedStateMachine):
         # people; the requests of the previous run are removed here).
         for model in (Proposal, OfferRequest, Notification, AuditEvent):
             model.objects.all().delete()
-        cache.clear()
+        clear_cache()
         self.alice = User.objects.get(email="alice@example.com")
         self.carol = User.objects.get(email="carol@example.com")
         self.staff = User.objects.get(email="support@example.com")

@@ -20,7 +20,7 @@ from organizations.models import Membership, Organization, Role
 from security.app_passwords import do_create_app_password
 from security.models import OrganizationSecurityPolicy
 from tests.conftest import membership, signed_in, with_authenticator
-from tests.offers.test_proposals import CONTACT, make_offer, make_partner
+from tests.offers.conftest import CONTACT, make_offer, make_partner
 from tests.organizations.helpers import add_member
 from tokens.models import ApiToken, MailingList, Subscriber
 from tokens.services import do_create_token

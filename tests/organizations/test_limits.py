@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,19 +18,14 @@ from accounts.models import User
 from core.models import Notification
 from organizations import services
 from organizations.models import Invitation, Organization
-from tests.accounts.helpers import next_full_hour
-from tests.conftest import signed_in
+from tests.conftest import next_full_hour, signed_in
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock() -> Any:
-    """The start of a day (UTC): the organization limit's window is a day, so "try again in" is
-    exactly 24 hours whatever time the suite runs."""
-    start_of_day = next_full_hour().replace(hour=0) + timedelta(days=1)
-    with time_machine.travel(start_of_day, tick=False) as traveller:
-        yield traveller
+# The start of a day (UTC): the organization limit's window is a day, so "try again in" is
+# exactly 24 hours whatever time the suite runs.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.frozen_at(next_full_hour().replace(hour=0) + timedelta(days=1)),
+]
 
 
 def test_creating_organizations_is_limited_per_person(dave: User, clock: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from core.models import AuditEvent
 from organizations.audit_actions import OrganizationAction
 from organizations.models import Organization
 from security.audit_actions import SecurityAction
-from tests.accounts.helpers import next_full_hour
 from tests.factories import UserFactory
 from tokens.audit_actions import TokenAction
 
@@ -149,12 +147,6 @@ def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
 
 
 # --- Repeats counted on one event (issue 12 finding 15: audit flooding) -------------------------
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(next_full_hour(), tick=False) as traveller:
-        yield traveller
 
 
 def repeat(times: int, **kwargs: Any) -> list[AuditEvent]:

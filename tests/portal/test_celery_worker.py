@@ -12,8 +12,12 @@ How the worker shares the test database
       default, which no other process can open. Should it be in memory anyway, the tests skip.
 
 The broker
-    - With `REDIS_URL` (CI): the same Redis server, database 14, flushed before each test. The
-      other tests clear the cache, which is database 0, so they never drop the worker's queue.
+    - With `REDIS_URL` (CI): that Redis database, under the production settings' key names, the
+      worker's queue emptied before each test. The test processes keep their own cache keys and
+      queued tasks under a prefix there (tests/conftest.py, REDIS_KEY_PREFIX), so neither a
+      cache clear nor a task of another test reaches this queue. One real worker runs at a time,
+      whichever pytest-xdist worker runs the test (a lock file): two would take each other's
+      tasks.
     - Without: kombu's filesystem transport in a folder of the test's own.
     The test process is pointed at the worker's broker for the duration of a test (the web side's
     Celery app is reconfigured and its connection pools dropped), or at an unreachable Redis to
@@ -25,6 +29,7 @@ It runs in its own process group, and is stopped (SIGTERM, then SIGKILL) whateve
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -38,7 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import kombu.pools
 import pytest
@@ -56,7 +61,8 @@ from tests.portal.test_settings import clean_environ
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 BROKER_DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-REDIS_BROKER_DB = 14
+# kombu's Redis keys of Celery's default queue, without a prefix as in production.
+UNPREFIXED_BROKER_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
 RESET_CONTEXT = {"name": "Alice", "url": "/accounts/password/reset/"}
 
 
@@ -120,12 +126,24 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Broker:
+def one_real_worker_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hold the test run's lock on the real worker's queue. The pytest-xdist workers of a run
+    share the parent of their temporary folders, where the lock file lives."""
+    lock = tmp_path_factory.getbasetemp().parent / "real-celery-worker.lock"
+    with lock.open("w") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+@pytest.fixture
+def broker(tmp_path: Path, one_real_worker_at_a_time: None) -> Broker:
     if settings.REDIS_URL:
         import redis
 
-        url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{REDIS_BROKER_DB}"))
-        redis.Redis.from_url(url).flushdb()  # a previous run's messages must not be delivered
+        url = settings.REDIS_URL
+        # A previous run's messages must not be delivered: the queue, and the messages a stopped
+        # worker had taken but not acknowledged (kombu puts those back in the queue).
+        redis.Redis.from_url(url).delete(*UNPREFIXED_BROKER_KEYS)
         return Broker(url=url, transport_options={}, worker_env={"REDIS_URL": url})
     # The worker's settings put the filesystem broker under its own data folder; the test
     # process publishes into the same folders.

@@ -21,7 +21,7 @@ from accounts.models import User
 from core import hashing
 from security import app_passwords
 from security.app_passwords import check_service_login
-from tests.accounts.helpers import next_full_hour
+from tests.conftest import next_full_hour
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ signing in the way a browser does, and reading what a person sees."""
 from __future__ import annotations
 
 import base64
-import html
 import re
 import time
 
@@ -20,10 +19,6 @@ from tests.factories import PASSWORD
 STEP = 30
 VERIFY_URL = reverse("security:verify")
 TWO_FACTOR_URL = reverse("security:two-factor")
-
-
-def text(response: HttpResponse) -> str:
-    return html.unescape(response.content.decode())
 
 
 def secret_of(device: TOTPDevice) -> str:

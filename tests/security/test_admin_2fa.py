@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
-from tests.conftest import signed_in, with_authenticator
+from tests.conftest import signed_in, unescaped_html, with_authenticator
 from tests.factories import PASSWORD, UserFactory
 from tests.security.helpers import (
     TWO_FACTOR_URL,
@@ -20,7 +20,6 @@ from tests.security.helpers import (
     code_for,
     is_signed_in,
     sign_in,
-    text,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,7 @@ def test_admin_for_staff_with_verified_second_factor_opens(staff: User) -> None:
     client = signed_in(staff, verified=True)
     response = client.get(ADMIN)
     assert response.status_code == 200
-    assert "Portal support" in text(response)
+    assert "Portal support" in unescaped_html(response)
     assert client.get(USERS).status_code == 200
 
 
@@ -85,7 +84,7 @@ def test_admin_login_form_never_signs_in_with_password_alone(client: Client, sta
 def test_admin_for_signed_in_person_who_is_not_staff_is_refused(as_alice: Client) -> None:
     response = as_alice.get(ADMIN, follow=True)  # a redirect loop would raise here
     assert response.status_code == 403
-    assert "Portal support" not in text(response)
+    assert "Portal support" not in unescaped_html(response)
 
 
 def test_admin_after_signing_in_with_the_second_factor_opens(
@@ -116,7 +115,7 @@ def test_admin_refuses_a_session_verified_only_by_a_method_it_just_added(
     response = client.get(USERS, follow=True)
 
     assert response.status_code == 403
-    assert "Sign in again with your second factor" in text(response)
+    assert "Sign in again with your second factor" in unescaped_html(response)
     assert response.wsgi_request.path == reverse("admin:login")  # not the list of users
 
 
@@ -133,7 +132,7 @@ def test_admin_index_lists_staff_without_second_factor_to_superusers(staff: User
     UserFactory(email="new-agent@example.com", is_staff=True)
     UserFactory(email="customer@example.com")
 
-    page = text(signed_in(staff).get(ADMIN))
+    page = unescaped_html(signed_in(staff).get(ADMIN))
 
     assert "Staff accounts without two-factor authentication" in page
     assert "new-agent@example.com" in page
@@ -146,6 +145,6 @@ def test_admin_index_does_not_list_them_to_support_agents(staff: User) -> None:
     agent = UserFactory(email="agent@example.com", is_staff=True)
     agent.user_permissions.add(*Permission.objects.filter(codename="view_user"))
 
-    page = text(signed_in(agent).get(ADMIN))
+    page = unescaped_html(signed_in(agent).get(ADMIN))
 
     assert "new-agent@example.com" not in page

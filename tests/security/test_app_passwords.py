@@ -24,9 +24,9 @@ from accounts.session_store import SessionStore
 from core.models import AuditEvent, Notification
 from security import app_passwords
 from security.models import ApplicationPassword
-from tests.conftest import signed_in, with_authenticator
+from tests.conftest import signed_in, unescaped_html, with_authenticator
 from tests.factories import PASSWORD
-from tests.security.helpers import is_signed_in, text
+from tests.security.helpers import is_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,7 @@ def test_open_new_page_creates_nothing(alice: User) -> None:
     response = signed_in(alice).get(NEW_URL)
 
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_html(response)
     assert "Generate an application password" in page
     assert 'name="name"' in page
     assert not ApplicationPassword.objects.exists()
@@ -164,7 +164,7 @@ def test_generate_shows_password_once_and_not_on_reload(alice: User) -> None:
     assert response.status_code == 302
     assert response["Location"] == LIST_URL
     first = client.get(LIST_URL)
-    page = text(first)
+    page = unescaped_html(first)
     secret = shown_password(page)
     assert secret is not None, page
     assert FORMAT.match(secret), secret
@@ -172,7 +172,7 @@ def test_generate_shows_password_once_and_not_on_reload(alice: User) -> None:
     assert "Your new application password for Thunderbird at home" in page
     assert "it will not be shown again once you leave this page" in page
 
-    again = text(client.get(LIST_URL))
+    again = unescaped_html(client.get(LIST_URL))
     assert shown_password(again) is None
     assert secret not in again
     assert "Thunderbird at home" in again  # still listed, by its name only
@@ -185,7 +185,7 @@ def test_generate_without_name_or_service_shows_errors_and_creates_nothing(alice
     for data in ({"name": "", "services": ALL_SERVICES}, {"name": "   "}, {"name": "Phone"}):
         response = client.post(NEW_URL, data)
         assert response.status_code == 200
-        assert "This field is required." in text(response)
+        assert "This field is required." in unescaped_html(response)
 
     assert not ApplicationPassword.objects.exists()
     assert not Notification.objects.exists()
@@ -209,7 +209,7 @@ def test_generate_stores_only_a_digest_in_every_table(alice: User) -> None:
     client = signed_in(alice)
     generate(client, "Phone mail")
     waiting = every_stored_value()  # the password waits in the session for the next page
-    secret = shown_password(text(client.get(LIST_URL)))
+    secret = shown_password(unescaped_html(client.get(LIST_URL)))
     assert secret is not None
     assert allowed(alice.email, secret)  # last use, audit, sessions: every table has its rows
     row = ApplicationPassword.objects.get()
@@ -231,7 +231,7 @@ def test_generate_stores_only_a_digest_in_every_table(alice: User) -> None:
 def test_generate_queues_email_and_writes_audit_event(alice: User) -> None:
     client = signed_in(alice)
     generate(client, "Thunderbird")
-    secret = shown_password(text(client.get(LIST_URL)))
+    secret = shown_password(unescaped_html(client.get(LIST_URL)))
     assert secret is not None
     row = ApplicationPassword.objects.get()
 
@@ -252,7 +252,7 @@ def test_generate_queues_email_and_writes_audit_event(alice: User) -> None:
 def test_generate_for_mail_only_is_refused_for_contacts(alice: User) -> None:
     client = signed_in(alice)
     generate(client, "iPhone mail", services=["mail"])
-    secret = shown_password(text(client.get(LIST_URL)))
+    secret = shown_password(unescaped_html(client.get(LIST_URL)))
     assert secret is not None
 
     assert not allowed(alice.email, secret, "contacts")
@@ -273,7 +273,7 @@ def test_list_shows_own_active_passwords_only(alice: User, bob: User) -> None:
 
     response = signed_in(alice).get(LIST_URL)
 
-    page = text(response)
+    page = unescaped_html(response)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert "Thunderbird" in page
@@ -284,7 +284,7 @@ def test_list_shows_own_active_passwords_only(alice: User, bob: User) -> None:
 
 
 def test_list_empty_says_there_is_none(alice: User) -> None:
-    page = text(signed_in(alice).get(LIST_URL))
+    page = unescaped_html(signed_in(alice).get(LIST_URL))
 
     assert "No application password yet" in page
     assert REVOKE_ALL_URL not in page
@@ -303,7 +303,7 @@ def test_list_shows_last_use_time_ip_and_service(alice: User) -> None:
     assert row.last_used_at.isoformat() == "2031-03-04T10:20:00+00:00"
     assert row.last_used_ip == "203.0.113.9"
     assert row.last_used_service == "calendar"
-    page = text(signed_in(alice).get(LIST_URL))
+    page = unescaped_html(signed_in(alice).get(LIST_URL))
     assert "203.0.113.9" in page
     assert "2031" in page
 
@@ -312,7 +312,7 @@ def test_list_names_last_used_service_by_its_label(alice: User) -> None:
     _row, secret = create(alice, "Calendar on the Mac")
     assert allowed(alice.email, secret, "calendar")
 
-    page = text(signed_in(alice).get(LIST_URL))
+    page = unescaped_html(signed_in(alice).get(LIST_URL))
 
     last_used = re.search(rf"<td[^>]*>([^<]*{re.escape(SERVER_IP)}[^<]*)</td>", page)
     assert last_used is not None, page
@@ -343,12 +343,12 @@ def test_revoke_one_asks_first_then_revokes_only_that_one(alice: User) -> None:
     confirmation = client.get(revoke_url(target))
 
     assert confirmation.status_code == 200
-    assert "Revoke Old phone" in text(confirmation)
+    assert "Revoke Old phone" in unescaped_html(confirmation)
     assert ApplicationPassword.objects.filter(revoked_at=None).count() == 2
 
     response = client.post(revoke_url(target), follow=True)
 
-    page = text(response)
+    page = unescaped_html(response)
     assert response.redirect_chain[-1][0] == LIST_URL
     assert "1 application password is revoked." in page
     assert "Old phone" not in page
@@ -385,13 +385,13 @@ def test_revoke_all_confirmation_names_how_many_and_get_changes_nothing(
     confirmation = client.get(REVOKE_ALL_URL)
 
     assert confirmation.status_code == 200
-    assert "3 application passwords will stop working at once" in text(confirmation)
+    assert "3 application passwords will stop working at once" in unescaped_html(confirmation)
     assert ApplicationPassword.objects.filter(revoked_at=None).count() == 4
     assert not AuditEvent.objects.filter(action="app_password.revoked").exists()
 
     response = client.post(REVOKE_ALL_URL, follow=True)
 
-    page = text(response)
+    page = unescaped_html(response)
     assert "3 application passwords are revoked." in page
     assert "No application password yet" in page
     assert list(ApplicationPassword.objects.filter(revoked_at=None)) == [_bobs]
@@ -403,7 +403,7 @@ def test_revoke_all_confirmation_names_how_many_and_get_changes_nothing(
 def test_revoke_all_with_one_says_one(alice: User) -> None:
     create(alice)
 
-    page = text(signed_in(alice).get(REVOKE_ALL_URL))
+    page = unescaped_html(signed_in(alice).get(REVOKE_ALL_URL))
 
     assert "1 application password will stop working at once, in every app that uses it." in page
 
@@ -743,7 +743,7 @@ def test_sign_in_with_app_password_fails(alice: User) -> None:
             reverse("accounts:login"), {"email": alice.email, "password": password}
         )
         assert response.status_code == 200
-        assert "The email address or the password is not right." in text(response)
+        assert "The email address or the password is not right." in unescaped_html(response)
 
     assert not is_signed_in(browser)
     assert ApplicationPassword.objects.get().last_used_at is None

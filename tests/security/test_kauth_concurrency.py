@@ -8,11 +8,11 @@ turns. SQLite serialises writers, so the race cannot happen there and the module
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from accounts.models import User
 from security import kauth
+from tests.conftest import clear_cache
 from tests.security.test_concurrency import race
 from tests.security.test_kauth_services import with_kauth
 
@@ -33,7 +33,7 @@ PARALLEL = 4
 def test_pushes_at_the_same_moment_leave_one_pending_request(alice: User) -> None:
     device, _credential, _seed = with_kauth(alice)
     for round_ in range(ROUNDS):
-        cache.clear()  # the rounds together would pass the push limits
+        clear_cache()  # the rounds together would pass the push limits
 
         outcomes = race(
             *(

@@ -8,7 +8,6 @@ pyotp, an RFC 6238 implementation independent of the portal's.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import time
@@ -33,7 +32,7 @@ from security.kauth_views import ENROLLMENT_CODE_KEY
 from security.methods import has_two_factor
 from security.models import KAuthChallenge, KAuthDevice, KAuthEnrollment
 from security.second_step import KAUTH_ATTEMPT_KEY
-from tests.conftest import signed_in
+from tests.conftest import signed_in, unescaped_html
 from tests.factories import PASSWORD
 
 VERIFY_URL = reverse("security:verify")
@@ -121,10 +120,6 @@ def with_kauth(user: User) -> tuple[KAuthDevice, Phone]:
     return device, phone
 
 
-def text(response: HttpResponse) -> str:
-    return html.unescape(response.content.decode())
-
-
 def browser(ip: str = LOGIN_IP, user_agent: str = FIREFOX) -> Client:
     return Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
 
@@ -134,7 +129,7 @@ def pass_password(client: Client, user: User, *, next_url: str | None = None) ->
     if next_url:
         data["next"] = next_url
     response = client.post(reverse("accounts:login"), data)
-    assert response.status_code == 302, text(response)
+    assert response.status_code == 302, unescaped_html(response)
     assert response["Location"] == VERIFY_URL
     return response
 
@@ -186,7 +181,7 @@ def test_kauth_add_get_creates_nothing(as_alice: Client, alice: User) -> None:
     response = as_alice.get(ADD_URL)
 
     assert response.status_code == 200
-    assert "Add the kAuth app" in text(response)
+    assert "Add the kAuth app" in unescaped_html(response)
     assert not KAuthEnrollment.objects.exists()
 
 
@@ -212,7 +207,7 @@ def test_kauth_add_post_shows_the_qr_code_and_link_not_to_be_kept(
     page = as_alice.get(response["Location"])
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
-    body = text(page)
+    body = unescaped_html(page)
     assert 'aria-label="QR code to connect kAuth"><svg' in body
     code = enroll_link_code(body)
     assert code is not None
@@ -227,14 +222,14 @@ def test_kauth_enroll_link_opened_in_a_browser_explains_and_changes_nothing(
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     code = enroll_link_code(
-        text(as_alice.get(reverse("security:kauth-enroll", args=[enrollment.pk])))
+        unescaped_html(as_alice.get(reverse("security:kauth-enroll", args=[enrollment.pk])))
     )
     assert code is not None
 
     response = Client().get(reverse("security:kauth-enroll-link", args=[code]))
 
     assert response.status_code == 200
-    assert "This link is for the kAuth app" in text(response)
+    assert "This link is for the kAuth app" in unescaped_html(response)
     enrollment.refresh_from_db()
     assert enrollment.is_usable
 
@@ -245,11 +240,11 @@ def test_kauth_enroll_page_after_the_app_registered_no_longer_shows_the_code(
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     url = reverse("security:kauth-enroll", args=[enrollment.pk])
-    code = enroll_link_code(text(as_alice.get(url)))
+    code = enroll_link_code(unescaped_html(as_alice.get(url)))
     assert code is not None
     assert Phone().enroll(code).status_code == 201
 
-    page = text(as_alice.get(url))
+    page = unescaped_html(as_alice.get(url))
 
     assert "QR code to connect kAuth" not in page
     assert enroll_link_code(page) is None
@@ -265,13 +260,13 @@ def test_kauth_enroll_page_ten_minutes_later_says_start_again(
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     url = reverse("security:kauth-enroll", args=[enrollment.pk])
-    code = enroll_link_code(text(as_alice.get(url)))
+    code = enroll_link_code(unescaped_html(as_alice.get(url)))
     assert code is not None
     frozen.shift(timedelta(minutes=10))
 
     response = as_alice.get(url)
 
-    page = text(response)
+    page = unescaped_html(response)
     assert "QR code to connect kAuth" not in page
     assert code not in page
     assert "This QR code is no longer shown: it expired or was used." in page
@@ -286,10 +281,10 @@ def test_kauth_enroll_page_in_another_session_does_not_show_the_code(
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     url = reverse("security:kauth-enroll", args=[enrollment.pk])
-    code = enroll_link_code(text(as_alice.get(url)))
+    code = enroll_link_code(unescaped_html(as_alice.get(url)))
     assert code is not None
 
-    page = text(signed_in(alice).get(url))
+    page = unescaped_html(signed_in(alice).get(url))
 
     assert "QR code to connect kAuth" not in page
     assert code not in page
@@ -315,7 +310,9 @@ def test_kauth_confirm_before_the_app_registered_is_refused(as_alice: Client, al
     )
 
     assert response.status_code == 200
-    assert "kAuth has not registered yet: scan the QR code with the app first." in text(response)
+    assert "kAuth has not registered yet: scan the QR code with the app first." in unescaped_html(
+        response
+    )
     assert not has_two_factor(alice)
 
 
@@ -323,7 +320,7 @@ def test_kauth_confirm_with_a_wrong_code_is_refused(as_alice: Client, alice: Use
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     url = reverse("security:kauth-enroll", args=[enrollment.pk])
-    code = enroll_link_code(text(as_alice.get(url)))
+    code = enroll_link_code(unescaped_html(as_alice.get(url)))
     phone = Phone()
     phone.enroll(str(code))
     totp = pyotp.TOTP(phone.seed)
@@ -333,7 +330,7 @@ def test_kauth_confirm_with_a_wrong_code_is_refused(as_alice: Client, alice: Use
     response = as_alice.post(url, {"code": wrong})
 
     assert response.status_code == 200
-    assert "This code is not right. Enter the code kAuth shows now." in text(response)
+    assert "This code is not right. Enter the code kAuth shows now." in unescaped_html(response)
     assert not KAuthDevice.objects.get(user=alice).confirmed
     assert not has_two_factor(alice)
 
@@ -345,7 +342,7 @@ def test_kauth_confirm_with_the_offline_code_turns_two_factor_on(
     as_alice.post(ADD_URL, {"name": "Pixel"})
     enrollment = KAuthEnrollment.objects.get(user=alice)
     url = reverse("security:kauth-enroll", args=[enrollment.pk])
-    code = enroll_link_code(text(as_alice.get(url)))
+    code = enroll_link_code(unescaped_html(as_alice.get(url)))
     phone = Phone()
     assert phone.enroll(str(code)).status_code == 201
     assert not has_two_factor(alice)
@@ -357,11 +354,11 @@ def test_kauth_confirm_with_the_offline_code_turns_two_factor_on(
     assert has_two_factor(alice)
     assert KAuthDevice.objects.get(user=alice).confirmed
     assert ENROLLMENT_CODE_KEY not in as_alice.session
-    codes_page = text(as_alice.get(response["Location"]))
+    codes_page = unescaped_html(as_alice.get(response["Location"]))
     assert len(re.findall(r"<li><code>[a-z0-9]{5}-[a-z0-9]{5}</code></li>", codes_page)) == 10
     assert is_verified(as_alice)
     assert not is_signed_in(other_session)  # opened with the password alone
-    methods_page = text(as_alice.get(reverse("security:two-factor")))
+    methods_page = unescaped_html(as_alice.get(reverse("security:two-factor")))
     assert "Two-factor authentication is on, with 1 method." in methods_page
     assert "kAuth app" in methods_page
     assert "Pixel" in methods_page
@@ -397,7 +394,7 @@ def test_sign_in_pushes_a_request_and_shows_its_number(alice: User) -> None:
     assert challenge.status == KAuthChallenge.Status.PENDING
     [waiting] = phone.pending()
     assert (waiting["ip"], waiting["browser"]) == (LOGIN_IP, "Firefox · Linux")
-    page = text(client.get(VERIFY_URL))
+    page = unescaped_html(client.get(VERIFY_URL))
     assert "Approve the sign-in on your kAuth app by typing this number there:" in page
     assert shown_number(page) == challenge.number
     assert 'hx-trigger="every 2s"' in page
@@ -408,7 +405,7 @@ def test_sign_in_approved_with_the_right_number_completes_once(alice: User) -> N
     device, phone = with_kauth(alice)
     client = browser()
     pass_password(client, alice)
-    number = shown_number(text(client.get(VERIFY_URL)))
+    number = shown_number(unescaped_html(client.get(VERIFY_URL)))
     assert phone.approve(number).json() == {"status": "approved"}
     challenge = challenge_of(client)
 
@@ -458,9 +455,9 @@ def test_sign_in_approved_with_a_wrong_number_cannot_complete(alice: User) -> No
     response = verify_post(client, device, "complete")
 
     assert response.status_code == 200
-    assert WRONG_NUMBER in text(response)
+    assert WRONG_NUMBER in unescaped_html(response)
     assert not is_signed_in(client)
-    assert WRONG_NUMBER in text(client.get(VERIFY_URL))
+    assert WRONG_NUMBER in unescaped_html(client.get(VERIFY_URL))
 
 
 def test_sign_in_denied_cannot_complete_and_warns_the_person(alice: User) -> None:
@@ -472,7 +469,7 @@ def test_sign_in_denied_cannot_complete_and_warns_the_person(alice: User) -> Non
 
     response = verify_post(client, device, "complete")
     assert response.status_code == 200
-    assert DENIED in text(response)
+    assert DENIED in unescaped_html(response)
     assert not is_signed_in(client)
     email = Notification.objects.get(kind="kauth_denied", recipient=alice)
     assert LOGIN_IP in email.body_text
@@ -507,10 +504,10 @@ def test_sign_in_request_expires_after_two_minutes(
     assert late.status_code == 409
     assert phone.pending() == []
     response = verify_post(client, device, "complete")
-    assert EXPIRED in text(response)
+    assert EXPIRED in unescaped_html(response)
     polled = verify_post(client, device, "complete", htmx=True)
-    assert EXPIRED in text(polled)
-    assert "hx-post" not in text(polled)
+    assert EXPIRED in unescaped_html(polled)
+    assert "hx-post" not in unescaped_html(polled)
     assert not is_signed_in(client)
 
 
@@ -527,7 +524,7 @@ def test_sign_in_approved_but_completed_too_late_says_expired(
     polled = verify_post(client, device, "complete", htmx=True)
 
     assert not is_signed_in(client)
-    assert EXPIRED in text(polled)
+    assert EXPIRED in unescaped_html(polled)
 
 
 def test_sign_in_request_of_browser_a_cannot_be_completed_by_browser_b(alice: User) -> None:
@@ -543,7 +540,7 @@ def test_sign_in_request_of_browser_a_cannot_be_completed_by_browser_b(alice: Us
 
     # B completes its own attempt: nothing approved it, and it was replaced.
     response = verify_post(browser_b, device, "complete")
-    assert "The request expired. Send a new request." in text(response)
+    assert "The request expired. Send a new request." in unescaped_html(response)
     assert not is_signed_in(browser_b)
     # B presents A's request with its own attempt secret: not its request.
     session = browser_b.session
@@ -575,8 +572,8 @@ def test_send_a_new_request_shows_the_new_number(alice: User) -> None:
     assert second != first
     assert second.status == KAuthChallenge.Status.PENDING
     assert str(second.public_id) in [c["id"] for c in phone.pending()]
-    assert shown_number(text(response)) == second.number
-    assert "Send a new request" in text(response)
+    assert shown_number(unescaped_html(response)) == second.number
+    assert "Send a new request" in unescaped_html(response)
     # The browser follows the new request only: approving the old one does not sign it in.
     phone.answer(str(first.public_id), "approve", first.number)
     assert verify_post(client, device, "complete").status_code == 200
@@ -610,8 +607,10 @@ def test_send_a_new_request_is_limited_and_says_when_to_retry(
 
     refused = verify_post(client, device, "push")
 
-    assert "Too many sign-in requests were sent to your phone from this address." in text(refused)
-    assert "Try again in 10 minutes" in text(refused)
+    assert "Too many sign-in requests were sent to your phone from this address." in unescaped_html(
+        refused
+    )
+    assert "Try again in 10 minutes" in unescaped_html(refused)
     assert KAuthChallenge.objects.filter(device=device).count() == 5
     assert challenge_of(client) == last
     frozen.shift(timedelta(minutes=10))
@@ -631,7 +630,7 @@ def test_sign_in_when_requests_are_exhausted_says_when_to_retry(
 
     pass_password(client, alice)
 
-    page = text(client.get(VERIFY_URL))
+    page = unescaped_html(client.get(VERIFY_URL))
     assert "Too many sign-in requests were sent to your phone. Try again in 10 minutes" in page
 
 
@@ -655,7 +654,7 @@ def test_sign_in_with_the_offline_code_works_once(
     pass_password(replay, alice)
     refused = replay.post(VERIFY_URL, {"method": device.persistent_id, "code": code})
     assert refused.status_code == 200
-    assert CODE_REFUSED in text(refused)
+    assert CODE_REFUSED in unescaped_html(refused)
     assert not is_signed_in(replay)
     assert AuditEvent.objects.filter(action="two_factor.failed", subject_user=alice).exists()
 
@@ -671,7 +670,7 @@ def test_polling_while_waiting_returns_the_status_partial(alice: User) -> None:
     response = verify_post(client, device, "complete", htmx=True)
 
     assert response.status_code == 200
-    partial = text(response)
+    partial = unescaped_html(response)
     assert "<html" not in partial
     assert partial.lstrip().startswith('<div id="kauth-status"')
     assert 'hx-trigger="every 2s"' in partial
@@ -701,7 +700,7 @@ def test_polling_after_deny_stops_and_says_denied(alice: User) -> None:
 
     response = verify_post(client, device, "complete", htmx=True)
 
-    partial = text(response)
+    partial = unescaped_html(response)
     assert DENIED in partial
     assert "hx-post" not in partial
     assert "HX-Redirect" not in response
@@ -715,7 +714,7 @@ def test_polling_after_a_wrong_number_stops_and_says_so(alice: User) -> None:
     challenge = challenge_of(client)
     phone.approve(10 + (challenge.number - 10 + 1) % 90)
 
-    partial = text(verify_post(client, device, "complete", htmx=True))
+    partial = unescaped_html(verify_post(client, device, "complete", htmx=True))
 
     assert WRONG_NUMBER in partial
     assert "hx-post" not in partial
@@ -766,7 +765,7 @@ def test_a_stranger_elsewhere_does_not_stop_the_owners_pushes(
     pass_password(owner, alice)
 
     assert owner.session.get(KAUTH_ATTEMPT_KEY)  # the owner's request reached the phone
-    assert "Too many" not in text(owner.get(VERIFY_URL))
+    assert "Too many" not in unescaped_html(owner.get(VERIFY_URL))
 
 
 def test_refused_pushes_say_what_was_limited(alice: User, frozen: time_machine.Traveller) -> None:
@@ -775,7 +774,7 @@ def test_refused_pushes_say_what_was_limited(alice: User, frozen: time_machine.T
     client = browser(OTHER_IP, SAFARI)
     pass_password(client, alice)
 
-    page = text(client.get(VERIFY_URL))
+    page = unescaped_html(client.get(VERIFY_URL))
 
     assert "Too many sign-in requests were sent to your phone from this address." in page
     assert "Try again in 10 minutes, or use another way." in page
@@ -855,7 +854,7 @@ def test_wrong_codes_from_a_strangers_address_leave_the_owners_code_working(
         stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
     pass_password(stranger, alice)
     refused = stranger.post(VERIFY_URL, {"method": device.persistent_id, "code": "000000"})
-    assert "Too many wrong codes from this address." in text(refused)
+    assert "Too many wrong codes from this address." in unescaped_html(refused)
 
     frozen.shift(timedelta(seconds=30))  # the next step: the code used at enrolment is spent
     owner = browser(LOGIN_IP)

@@ -14,9 +14,9 @@ from accounts.models import User
 from core.models import AuditEvent
 from organizations.models import Organization, Role
 from security.models import OrganizationSecurityPolicy
-from tests.conftest import signed_in, with_authenticator
+from tests.conftest import signed_in, unescaped_html, with_authenticator
 from tests.factories import MembershipFactory
-from tests.security.helpers import TWO_FACTOR_URL, text
+from tests.security.helpers import TWO_FACTOR_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -72,14 +72,14 @@ def test_security_page_lets_managers_require_and_release(
     client = signed_in(user)
     assert client.get(security_url(acme)).status_code == 200
     response = client.post(security_url(acme), {"require_two_factor": "on"}, follow=True)
-    assert "Two-factor authentication is now required for every member." in text(response)
+    assert "Two-factor authentication is now required for every member." in unescaped_html(response)
     assert is_required(acme)
     assert AuditEvent.objects.filter(
         action="organization.two_factor_required", actor=user, organization_id=acme.pk
     ).exists()
     # An unticked box sends nothing; the browser still sends the form's CSRF token.
     response = client.post(security_url(acme), {"csrfmiddlewaretoken": "x"}, follow=True)
-    assert "Two-factor authentication is no longer required." in text(response)
+    assert "Two-factor authentication is no longer required." in unescaped_html(response)
     assert not is_required(acme)
 
 
@@ -88,7 +88,7 @@ def test_security_page_lists_who_has_two_factor(
 ) -> None:
     with_authenticator(alice)
     with_authenticator(bob)
-    page = text(signed_in(alice).get(security_url(acme)))
+    page = unescaped_html(signed_in(alice).get(security_url(acme)))
     rows = {
         email: row
         for row in page.split("<tr>")[1:]
@@ -105,7 +105,7 @@ def test_security_page_lists_no_one_from_other_organizations(
     alice: User, carol: User, acme: Organization
 ) -> None:
     with_authenticator(alice)
-    assert "carol@example.com" not in text(signed_in(alice).get(security_url(acme)))
+    assert "carol@example.com" not in unescaped_html(signed_in(alice).get(security_url(acme)))
 
 
 def test_manager_without_two_factor_who_requires_it_is_sent_to_set_it_up(

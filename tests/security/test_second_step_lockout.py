@@ -20,9 +20,9 @@ from accounts.models import User
 from core.models import AuditEvent, Notification
 from security import services
 from security.models import TOTPDevice
-from tests.conftest import with_authenticator
+from tests.conftest import unescaped_html, with_authenticator
 from tests.factories import PASSWORD
-from tests.security.helpers import VERIFY_URL, code_for, is_verified, text, wrong_code
+from tests.security.helpers import VERIFY_URL, code_for, is_verified, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,13 @@ def browser(ip: str) -> Client:
 
 def pass_password(client: Client, user: User, password: str = PASSWORD) -> None:
     response = client.post(reverse("accounts:login"), {"email": user.email, "password": password})
-    assert response.status_code == 302, text(response)
+    assert response.status_code == 302, unescaped_html(response)
     assert response["Location"] == VERIFY_URL, response["Location"]
 
 
 def post_code(client: Client, code: str, *, emergency: bool = False) -> str:
     data = {"code": code, **({"method": "emergency"} if emergency else {})}
-    return text(client.post(VERIFY_URL, data, follow=True))
+    return unescaped_html(client.post(VERIFY_URL, data, follow=True))
 
 
 def signs_in_with(client: Client, code: str, *, emergency: bool = False) -> bool:
@@ -148,7 +148,7 @@ def test_a_sign_in_attempt_takes_a_few_codes_then_asks_for_the_password_again(
     response = attacker.post(VERIFY_URL, {"code": code_for(device)}, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("accounts:login")
-    assert "Too many wrong codes. Enter your password again." in text(response)
+    assert "Too many wrong codes. Enter your password again." in unescaped_html(response)
     assert not is_verified(attacker)
     # The attempt is over: the right code in that session no longer signs in.
     assert attacker.get(VERIFY_URL)["Location"] == reverse("accounts:login")

@@ -17,8 +17,8 @@ from django.test import Client
 from accounts.models import Session, User
 from accounts.session_store import SessionStore
 from security.models import TOTPDevice
-from tests.conftest import signed_in
-from tests.security.helpers import VERIFY_URL, code_at, shown_codes, shown_secret, sign_in, text
+from tests.conftest import signed_in, unescaped_html
+from tests.security.helpers import VERIFY_URL, code_at, shown_codes, shown_secret, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +65,9 @@ def test_no_seed_or_code_in_any_column_after_enrolment_and_use(
     client = signed_in(alice)
     response = client.post("/security/two-factor/authenticator/", {"name": "Pixel"})
     confirm = response["Location"]
-    secret = shown_secret(text(client.get(confirm)))
+    secret = shown_secret(unescaped_html(client.get(confirm)))
     client.post(confirm, {"code": code_at(secret)})
-    codes = shown_codes(text(client.get("/security/two-factor/emergency-codes/")))
+    codes = shown_codes(unescaped_html(client.get("/security/two-factor/emergency-codes/")))
     assert len(codes) == 10
     client.post("/security/two-factor/emergency-codes/")  # "I have saved my codes"
 

@@ -18,14 +18,13 @@ from core.models import AuditEvent, Notification
 from security import second_step, services
 from security.models import EmergencyCodesDevice, TOTPDevice
 from tests.accounts.helpers import link_in
-from tests.conftest import with_authenticator
+from tests.conftest import unescaped_html, with_authenticator
 from tests.security.helpers import (
     VERIFY_URL,
     code_for,
     is_signed_in,
     is_verified,
     sign_in,
-    text,
     wrong_code,
 )
 
@@ -59,7 +58,7 @@ def test_sign_in_with_two_factor_asks_for_a_code(
     assert not is_signed_in(client)
     page = client.get(VERIFY_URL)
     assert page.status_code == 200
-    assert "Enter the 6-digit code shown by your authenticator app (Phone)." in text(page)
+    assert "Enter the 6-digit code shown by your authenticator app (Phone)." in unescaped_html(page)
 
 
 def test_sign_in_without_two_factor_signs_in_at_once(client: Client, bob: User) -> None:
@@ -83,7 +82,7 @@ def test_sign_in_with_wrong_password_never_reaches_the_second_step(
 def test_verify_page_without_a_password_first_sends_to_sign_in(client: Client) -> None:
     response = client.get(VERIFY_URL, follow=True)
     assert response.redirect_chain[-1][0] == reverse("accounts:login")
-    assert "Please sign in again." in text(response)
+    assert "Please sign in again." in unescaped_html(response)
 
 
 # --- The code -----------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ def test_sign_in_with_wrong_code_shows_error_and_records_it(
     sign_in(client, alice)
     response = submit(client, wrong_code(device))
     assert response.status_code == 200
-    assert WRONG_CODE_ERROR in text(response)
+    assert WRONG_CODE_ERROR in unescaped_html(response)
     assert not is_signed_in(client)
     event = AuditEvent.objects.get(action="two_factor.failed")
     assert (event.subject_user, event.actor) == (alice, None)
@@ -172,7 +171,7 @@ def test_sign_in_with_code_two_steps_old_is_refused(
 ) -> None:
     device = with_authenticator(alice)
     sign_in(client, alice)
-    assert WRONG_CODE_ERROR in text(submit(client, code_for(device, steps=-2)))
+    assert WRONG_CODE_ERROR in unescaped_html(submit(client, code_for(device, steps=-2)))
     assert not is_signed_in(client)
 
 
@@ -188,7 +187,7 @@ def test_sign_in_with_code_used_in_an_earlier_sign_in_is_refused(
     clock.shift(timedelta(seconds=10))  # same step: an eavesdropper replays the code
     second = Client()
     sign_in(second, alice)
-    assert WRONG_CODE_ERROR in text(submit(second, code))
+    assert WRONG_CODE_ERROR in unescaped_html(submit(second, code))
     assert not is_signed_in(second)
 
 
@@ -206,14 +205,18 @@ def test_sign_in_after_ten_tries_is_limited_per_account_and_address(
     for n in range(10):
         if n == 5:  # a sign-in attempt takes 5 codes: then the password again
             sign_in(attacker, alice)
-        assert WRONG_CODE_ERROR in text(submit(attacker, wrong_code(device)))
+        assert WRONG_CODE_ERROR in unescaped_html(submit(attacker, wrong_code(device)))
     sign_in(attacker, alice)
     response = submit(attacker, code_for(device))
-    assert "Too many wrong codes from this address. Try again in 15 minutes." in text(response)
+    assert "Too many wrong codes from this address. Try again in 15 minutes." in unescaped_html(
+        response
+    )
     assert not is_signed_in(attacker)
     other = Client()
     sign_in(other, alice)
-    assert "Too many wrong codes from this address." in text(submit(other, code_for(device)))
+    assert "Too many wrong codes from this address." in unescaped_html(
+        submit(other, code_for(device))
+    )
     assert not is_signed_in(other)
     # The right code was never tried, so it still works when the window is over (the pending
     # sign-in has expired by then: the password comes first again).
@@ -258,7 +261,7 @@ def test_sign_in_code_after_the_pending_step_expired_asks_for_the_password_again
     clock.shift(timedelta(seconds=second_step.PENDING_MAX_AGE + 1))
     response = client.post(VERIFY_URL, {"code": code_for(device)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("accounts:login")
-    assert "Please sign in again." in text(response)
+    assert "Please sign in again." in unescaped_html(response)
     assert not is_signed_in(client)
     assert TOTPDevice.objects.get(pk=device.pk).last_t == -1  # the code was not even tried
 
@@ -279,7 +282,7 @@ def test_sign_in_offers_the_preferred_method_first(
     tablet.refresh_from_db()
     services.do_set_preferred_method(alice, tablet, actor=alice)
     sign_in(client, alice)
-    page = text(client.get(VERIFY_URL))
+    page = unescaped_html(client.get(VERIFY_URL))
     assert "your authenticator app (Tablet)" in page
     assert "Authenticator app: Phone" in page  # under "try another way"
 
@@ -291,7 +294,7 @@ def test_sign_in_with_another_of_own_methods(
     tablet = with_authenticator(alice)
     sign_in(client, alice)
     page = client.get(VERIFY_URL, {"method": tablet.persistent_id})
-    assert f'value="{tablet.persistent_id}"' in text(page)
+    assert f'value="{tablet.persistent_id}"' in unescaped_html(page)
     submit(client, code_for(tablet), method=tablet.persistent_id)
     assert is_verified(client)
 
@@ -301,7 +304,7 @@ def test_sign_in_with_another_persons_device_id_is_ignored(
 ) -> None:
     mine, bobs = with_authenticator(alice), with_authenticator(bob)
     sign_in(client, alice)
-    page = text(client.get(VERIFY_URL, {"method": bobs.persistent_id}))
+    page = unescaped_html(client.get(VERIFY_URL, {"method": bobs.persistent_id}))
     assert f'value="{mine.persistent_id}"' in page
     assert bobs.persistent_id not in page
     # Bob's device is never asked: his code does not sign in as Alice, and his device records
@@ -331,7 +334,7 @@ def test_sign_in_with_unknown_method_falls_back_to_own(
     sign_in(client, alice)
     page = client.get(VERIFY_URL, {"method": method})
     assert page.status_code == 200
-    assert f'value="{mine.persistent_id}"' in text(page)
+    assert f'value="{mine.persistent_id}"' in unescaped_html(page)
 
 
 def test_sign_in_with_unconfirmed_own_device_is_ignored(
@@ -340,7 +343,7 @@ def test_sign_in_with_unconfirmed_own_device_is_ignored(
     mine = with_authenticator(alice)
     pending = services.do_start_totp(alice, name="Half set up")
     sign_in(client, alice)
-    page = text(client.get(VERIFY_URL, {"method": pending.persistent_id}))
+    page = unescaped_html(client.get(VERIFY_URL, {"method": pending.persistent_id}))
     assert f'value="{mine.persistent_id}"' in page
     submit(client, code_for(pending), method=pending.persistent_id)
     assert not is_signed_in(client)
@@ -357,7 +360,7 @@ def test_sign_in_with_emergency_code_signs_in_once(
     client = Client()
     sign_in(client, alice)
     page = client.get(VERIFY_URL, {"method": "emergency"})
-    assert "Enter one of your emergency codes." in text(page)
+    assert "Enter one of your emergency codes." in unescaped_html(page)
     response = submit(client, codes[0], method="emergency")
     assert response["Location"] == reverse("home")
     assert is_verified(client)
@@ -370,7 +373,7 @@ def test_sign_in_with_emergency_code_signs_in_once(
     clock.shift(timedelta(seconds=5))
     again = Client()
     sign_in(again, alice)
-    assert WRONG_CODE_ERROR in text(submit(again, codes[0], method="emergency"))
+    assert WRONG_CODE_ERROR in unescaped_html(submit(again, codes[0], method="emergency"))
     assert not is_signed_in(again)
     assert EmergencyCodesDevice.objects.get(user=alice).remaining == 9
     assert Notification.objects.filter(kind="emergency_code_used").count() == 1
@@ -399,7 +402,7 @@ def test_sign_in_with_code_from_the_app_in_the_emergency_form_is_refused(
     device = with_authenticator(alice)
     emergency_codes(alice)
     sign_in(client, alice)
-    assert WRONG_CODE_ERROR in text(submit(client, code_for(device), method="emergency"))
+    assert WRONG_CODE_ERROR in unescaped_html(submit(client, code_for(device), method="emergency"))
     assert not is_signed_in(client)
 
 
@@ -473,7 +476,7 @@ def test_pending_sign_in_refuses_the_right_code_after_a_password_reset(
     response = attacker.post(VERIFY_URL, {"code": code_for(device)}, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("accounts:login")
-    assert "Please sign in again." in text(response)
+    assert "Please sign in again." in unescaped_html(response)
     assert not is_signed_in(attacker)
     assert TOTPDevice.objects.get(pk=device.pk).last_t == -1  # the code was not even tried
 

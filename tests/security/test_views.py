@@ -25,7 +25,7 @@ from security.models import (
     TOTPDevice,
     TwoFactorPreference,
 )
-from tests.conftest import signed_in, with_authenticator
+from tests.conftest import signed_in, unescaped_html, with_authenticator
 from tests.security.helpers import (
     TWO_FACTOR_URL,
     code_at,
@@ -34,7 +34,6 @@ from tests.security.helpers import (
     secret_of,
     shown_codes,
     shown_secret,
-    text,
     wrong_code,
 )
 
@@ -64,7 +63,7 @@ def start(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, str]:
     assert response.status_code == 302
     device = TOTPDevice.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
     assert response["Location"] == confirm_url(device)
-    return device, text(client.get(confirm_url(device)))
+    return device, unescaped_html(client.get(confirm_url(device)))
 
 
 def enrol(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, list[str]]:
@@ -72,10 +71,10 @@ def enrol(client: Client, name: str = "Pixel") -> tuple[TOTPDevice, list[str]]:
     device and the emergency codes shown (none when it was not the first method)."""
     device, page = start(client, name)
     response = client.post(confirm_url(device), {"code": code_at(shown_secret(page))})
-    assert response.status_code == 302, text(response)
+    assert response.status_code == 302, unescaped_html(response)
     if response["Location"] != CODES_URL:
         return device, []
-    return device, shown_codes(text(client.get(CODES_URL)))
+    return device, shown_codes(unescaped_html(client.get(CODES_URL)))
 
 
 def require_two_factor(org: Organization) -> None:
@@ -90,7 +89,7 @@ def require_two_factor(org: Organization) -> None:
 def test_add_page_creates_nothing(as_alice: Client) -> None:
     response = as_alice.get(ADD_URL)
     assert response.status_code == 200
-    assert 'name="name"' in text(response)
+    assert 'name="name"' in unescaped_html(response)
     assert not TOTPDevice.objects.exists()
 
 
@@ -121,7 +120,7 @@ def test_confirm_page_shows_qr_code_secret_and_link_and_is_not_stored(
 ) -> None:
     device, _ = start(as_alice)
     response = as_alice.get(confirm_url(device))
-    page = text(response)
+    page = unescaped_html(response)
     assert "no-store" in response["Cache-Control"]
     assert 'aria-label="QR code for your authenticator app"><svg' in page
     secret = shown_secret(page)
@@ -156,9 +155,9 @@ def test_confirm_with_wrong_code_does_not_turn_on(
     device, _ = start(as_alice)
     response = as_alice.post(confirm_url(device), {"code": wrong_code(device)})
     assert response.status_code == 200
-    assert "This code is not right." in text(response)
+    assert "This code is not right." in unescaped_html(response)
     # the QR code stays, to try again
-    assert 'QR code for your authenticator app"><svg' in text(response)
+    assert 'QR code for your authenticator app"><svg' in unescaped_html(response)
     assert not TOTPDevice.objects.get(pk=device.pk).confirmed
     assert not has_two_factor(alice)
     assert not EmergencyCode.objects.exists()
@@ -219,8 +218,8 @@ def test_codes_are_shown_once_with_a_warning_and_no_store(
     clock: time_machine.Traveller, as_alice: Client
 ) -> None:
     response = first_view_of_codes(as_alice)
-    assert len(shown_codes(text(response))) == 10
-    assert "they will not be shown again" in text(response)
+    assert len(shown_codes(unescaped_html(response))) == 10
+    assert "they will not be shown again" in unescaped_html(response)
     assert "no-store" in response["Cache-Control"]
 
 
@@ -228,11 +227,11 @@ def test_codes_page_reloaded_says_they_were_shown_and_offers_new_ones(
     clock: time_machine.Traveller, as_alice: Client, alice: User
 ) -> None:
     """The review found the codes still there on reload, until "I saved them" was clicked."""
-    codes = shown_codes(text(first_view_of_codes(as_alice)))
+    codes = shown_codes(unescaped_html(first_view_of_codes(as_alice)))
 
     again = as_alice.get(CODES_URL)
 
-    page = text(again)
+    page = unescaped_html(again)
     assert again.status_code == 200
     assert not any(code in page for code in codes)
     assert "Your emergency codes were shown once, when they were made" in page
@@ -256,7 +255,7 @@ def test_codes_download_is_on_the_page_that_shows_them(
 ) -> None:
     """The download needs no second request: it is the page's own copy (a data: link), so no
     code is kept anywhere for it."""
-    page = text(first_view_of_codes(as_alice))
+    page = unescaped_html(first_view_of_codes(as_alice))
     name, body = download_link(page)
     assert name == "emergency-codes.txt"
     assert all(code in body for code in shown_codes(page))
@@ -267,10 +266,10 @@ def test_codes_download_is_on_the_page_that_shows_them(
 def test_codes_page_after_saving_goes_to_the_two_factor_page(
     clock: time_machine.Traveller, as_alice: Client
 ) -> None:
-    codes = shown_codes(text(first_view_of_codes(as_alice)))
+    codes = shown_codes(unescaped_html(first_view_of_codes(as_alice)))
     response = as_alice.post(CODES_URL, follow=True)
     assert response.redirect_chain[-1][0] == TWO_FACTOR_URL
-    page = text(response)
+    page = unescaped_html(response)
     assert not any(code in page for code in codes)
     assert "10 unused codes left." in page
 
@@ -282,10 +281,12 @@ def test_codes_of_another_session_are_not_shown(
     device = TOTPDevice.objects.get(user=alice)
     as_alice.post(confirm_url(device), {"code": code_at(secret_of(device))})
     other = signed_in(alice)
-    page = text(other.get(CODES_URL))
+    page = unescaped_html(other.get(CODES_URL))
     assert not shown_codes(page)
     assert "data:text/plain" not in page
-    assert len(shown_codes(text(as_alice.get(CODES_URL)))) == 10  # still waiting for their owner
+    assert (
+        len(shown_codes(unescaped_html(as_alice.get(CODES_URL)))) == 10
+    )  # still waiting for their owner
 
 
 def test_codes_page_without_two_factor_goes_to_the_two_factor_page(as_bob: Client) -> None:
@@ -302,7 +303,7 @@ def test_second_method_shows_no_new_codes_and_keeps_sessions(
     assert none == []
     assert is_signed_in(other)
     assert EmergencyCodesDevice.objects.get(user=alice).remaining == 10
-    page = text(as_alice.get(TWO_FACTOR_URL))
+    page = unescaped_html(as_alice.get(TWO_FACTOR_URL))
     assert "Two-factor authentication is on, with 2 methods." in page
     assert "Pixel" in page
     assert "Tablet" in page
@@ -312,7 +313,7 @@ def test_second_method_shows_no_new_codes_and_keeps_sessions(
 
 
 def test_two_factor_page_without_methods_says_off(as_bob: Client) -> None:
-    page = text(as_bob.get(TWO_FACTOR_URL))
+    page = unescaped_html(as_bob.get(TWO_FACTOR_URL))
     assert "Two-factor authentication is off." in page
     assert "Emergency codes" not in page
 
@@ -322,10 +323,10 @@ def test_two_factor_page_warns_when_few_codes_remain(alice: User) -> None:
     codes = services.do_regenerate_emergency_codes(alice, actor=alice)
     device = EmergencyCodesDevice.objects.get(user=alice)
     client = signed_in(alice)
-    assert "Few codes are left" not in text(client.get(TWO_FACTOR_URL))
+    assert "Few codes are left" not in unescaped_html(client.get(TWO_FACTOR_URL))
     for code in codes[:7]:
         assert EmergencyCodesDevice.objects.get(pk=device.pk).verify_token(code)
-    page = text(client.get(TWO_FACTOR_URL))
+    page = unescaped_html(client.get(TWO_FACTOR_URL))
     assert "3 unused codes left." in page
     assert "Few codes are left" in page
 
@@ -334,7 +335,7 @@ def test_two_factor_page_lists_only_own_methods(alice: User, bob: User) -> None:
     with_authenticator(alice)
     bobs = with_authenticator(bob)
     TOTPDevice.objects.filter(pk=bobs.pk).update(name="Bob's secret phone")
-    page = text(signed_in(alice).get(TWO_FACTOR_URL))
+    page = unescaped_html(signed_in(alice).get(TWO_FACTOR_URL))
     assert "Bob's secret phone" not in page
     assert bobs.persistent_id not in page
 
@@ -345,9 +346,9 @@ def test_two_factor_page_lists_only_own_methods(alice: User, bob: User) -> None:
 def test_rename_method_changes_its_name(alice: User) -> None:
     device = with_authenticator(alice)
     client = signed_in(alice)
-    assert 'value="Phone"' in text(client.get(method_url("rename", device)))
+    assert 'value="Phone"' in unescaped_html(client.get(method_url("rename", device)))
     response = client.post(method_url("rename", device), {"name": "Work phone"}, follow=True)
-    assert "The method is renamed." in text(response)
+    assert "The method is renamed." in unescaped_html(response)
     assert TOTPDevice.objects.get(pk=device.pk).name == "Work phone"
 
 
@@ -363,7 +364,7 @@ def test_make_preferred_remembers_it(alice: User) -> None:
     second = with_authenticator(alice)
     client = signed_in(alice)
     response = client.post(method_url("preferred", second), follow=True)
-    assert "is now offered first when you sign in." in text(response)
+    assert "is now offered first when you sign in." in unescaped_html(response)
     assert TwoFactorPreference.objects.get(user=alice).preferred_device == second.persistent_id
 
 
@@ -432,7 +433,7 @@ def test_the_2fa_pages_link_each_method_by_a_public_id_naming_no_model(alice: Us
     """Issue 13, defect 8: "/security.kauthdevice/2/remove/" exposed an internal model name."""
     device = with_authenticator(alice)
     client = signed_in(alice)
-    page = text(client.get(reverse("security:two-factor")))
+    page = unescaped_html(client.get(reverse("security:two-factor")))
 
     assert f"/security/two-factor/app-{device.pk}/remove/" in page
     assert "security.totpdevice" not in page
@@ -453,7 +454,7 @@ def test_a_public_id_of_another_persons_method_or_an_unknown_kind_finds_nothing(
 
 def test_remove_last_method_warns_before_the_click(alice: User) -> None:
     device = with_authenticator(alice)
-    page = text(signed_in(alice).get(method_url("remove", device)))
+    page = unescaped_html(signed_in(alice).get(method_url("remove", device)))
     assert TURNED_OFF_WARNING in page
     assert "Remove this method" in page
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
@@ -463,9 +464,9 @@ def test_remove_one_of_two_methods_does_not_warn(alice: User) -> None:
     with_authenticator(alice)
     device = with_authenticator(alice)
     client = signed_in(alice)
-    assert TURNED_OFF_WARNING not in text(client.get(method_url("remove", device)))
+    assert TURNED_OFF_WARNING not in unescaped_html(client.get(method_url("remove", device)))
     response = client.post(method_url("remove", device), follow=True)
-    assert "The method is removed." in text(response)
+    assert "The method is removed." in unescaped_html(response)
     assert has_two_factor(alice)
     assert Notification.objects.filter(kind="two_factor_method_removed").count() == 1
 
@@ -476,7 +477,7 @@ def test_remove_last_method_turns_off_and_says_so(alice: User) -> None:
     client = signed_in(alice)
     response = client.post(method_url("remove", device), follow=True)
     assert response.redirect_chain[-1][0] == TWO_FACTOR_URL
-    page = text(response)
+    page = unescaped_html(response)
     assert TURNED_OFF_BANNER in page
     assert "Two-factor authentication is off." in page
     assert not has_two_factor(alice)
@@ -495,14 +496,14 @@ def test_remove_last_method_when_organization_requires_it_says_why(
     device = with_authenticator(alice)
     services.do_regenerate_emergency_codes(alice, actor=alice)
     client = signed_in(alice)
-    page = text(client.get(method_url("remove", device)))
+    page = unescaped_html(client.get(method_url("remove", device)))
     assert (
         "Acme SA requires two-factor authentication, so you cannot remove your last method." in page
     )
     assert "Remove this method" not in page
     response = client.post(method_url("remove", device))
     assert response.status_code == 409
-    assert "Acme SA requires two-factor authentication" in text(response)
+    assert "Acme SA requires two-factor authentication" in unescaped_html(response)
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
     assert EmergencyCodesDevice.objects.get(user=alice).remaining == 10
     assert not Notification.objects.filter(kind="two_factor_disabled").exists()
@@ -514,7 +515,7 @@ def test_two_factor_page_names_the_organization_requiring_it(
 ) -> None:
     require_two_factor(acme)
     with_authenticator(alice)
-    assert "Required by: Acme SA." in text(signed_in(alice).get(TWO_FACTOR_URL))
+    assert "Required by: Acme SA." in unescaped_html(signed_in(alice).get(TWO_FACTOR_URL))
 
 
 # --- Emergency codes again ----------------------------------------------------------------------
@@ -524,7 +525,7 @@ def test_regenerate_page_creates_nothing_until_posted(alice: User) -> None:
     with_authenticator(alice)
     old = services.do_regenerate_emergency_codes(alice, actor=alice)
     client = signed_in(alice)
-    assert "Replace my emergency codes" in text(client.get(REGENERATE_URL))
+    assert "Replace my emergency codes" in unescaped_html(client.get(REGENERATE_URL))
     device = EmergencyCodesDevice.objects.get(user=alice)
     assert device.verify_token(old[0])
 
@@ -534,7 +535,7 @@ def test_regenerate_shows_new_codes_once(alice: User) -> None:
     old = services.do_regenerate_emergency_codes(alice, actor=alice)
     client = signed_in(alice)
     response = client.post(REGENERATE_URL, follow=True)
-    new = shown_codes(text(response))
+    new = shown_codes(unescaped_html(response))
     assert len(new) == 10
     assert not set(new) & set(old)
     assert EmergencyCodesDevice.objects.get(user=alice).verify_token(new[0])

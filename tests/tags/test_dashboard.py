@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import connection
@@ -13,14 +12,10 @@ from django.urls import reverse
 from accounts.models import User
 from organizations.models import Organization
 from tags.services import do_create_tag
-from tests.conftest import membership, signed_in
+from tests.conftest import membership, signed_in, visible_text
 from tests.factories import ProductFactory
 
 BLUE = "#0b5cad"
-
-
-def text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def test_the_dashboard_groups_products_by_tag(
@@ -30,7 +25,7 @@ def test_the_dashboard_groups_products_by_tag(
     tag.products.add(ProductFactory(organization=acme, name="client-a.ch"))
     ProductFactory(organization=acme, name="loose.ch")
 
-    page = text(as_alice.get(reverse("organizations:dashboard", args=["acme"])))
+    page = visible_text(as_alice.get(reverse("organizations:dashboard", args=["acme"])))
 
     assert "Products by tag" in page
     assert "Client A 1 product : client-a.ch" in page.replace("  ", " ")
@@ -45,7 +40,7 @@ def test_a_collaborator_sees_only_the_products_given_to_them(
     given.assignees.add(erin)
     tag.products.add(given, ProductFactory(organization=acme, name="secret.ch"))
 
-    page = text(signed_in(erin).get(reverse("organizations:dashboard", args=["acme"])))
+    page = visible_text(signed_in(erin).get(reverse("organizations:dashboard", args=["acme"])))
 
     assert "given.ch" in page
     assert "secret.ch" not in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -17,15 +16,11 @@ from organizations.models import Organization
 from tags import colours
 from tags.models import Tag
 from tags.services import do_create_tag
-from tests.conftest import membership, signed_in
+from tests.conftest import membership, signed_in, visible_text
 from tests.factories import ContactFactory, ProductFactory
 
 BLUE = "#0b5cad"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def _picker(product: Product) -> str:
@@ -52,8 +47,8 @@ def test_the_list_shows_each_products_tags(
     html = page.content.decode()
     assert ">Tag</th>" in html
     assert f'id="product-tags-{domain.pk}"' in html
-    assert "Client A" in text(page)
-    assert "Tags of acme.ch" in text(page)
+    assert "Client A" in visible_text(page)
+    assert "Tags of acme.ch" in visible_text(page)
 
 
 def test_filter_by_tags_keeps_products_with_every_tag(
@@ -67,9 +62,9 @@ def test_filter_by_tags_keeps_products_with_every_tag(
     urgent.products.add(both)
     url = reverse("billing:product-list", args=["acme"])
 
-    one = text(as_alice.get(url, {"tag": ["client-a"]}))
-    two = text(as_alice.get(url, {"tag": ["client-a", "urgent"]}))
-    unknown = text(as_alice.get(url, {"tag": ["nope"]}))
+    one = visible_text(as_alice.get(url, {"tag": ["client-a"]}))
+    two = visible_text(as_alice.get(url, {"tag": ["client-a", "urgent"]}))
+    unknown = visible_text(as_alice.get(url, {"tag": ["nope"]}))
 
     assert "both.ch" in one
     assert "first.ch" in one
@@ -123,17 +118,17 @@ def test_the_picker_opens_in_place_and_without_javascript(
     page = as_alice.get(_picker(domain))
 
     assert "<html" not in fragment.content.decode()
-    assert "Find or create a tag" in text(fragment)
-    assert "Client A" in text(fragment)
+    assert "Find or create a tag" in visible_text(fragment)
+    assert "Client A" in visible_text(fragment)
     assert "<h1>" in page.content.decode()
 
 
 def test_typing_filters_and_offers_to_create_a_new_name(
     as_alice: Client, domain: Product, client_a: Tag
 ) -> None:
-    found = text(as_alice.get(_picker(domain), {"q": "client"}, **HTMX))
-    new = text(as_alice.get(_picker(domain), {"q": "Urgent"}, **HTMX))
-    same = text(as_alice.get(_picker(domain), {"q": "CLIENT a"}, **HTMX))
+    found = visible_text(as_alice.get(_picker(domain), {"q": "client"}, **HTMX))
+    new = visible_text(as_alice.get(_picker(domain), {"q": "Urgent"}, **HTMX))
+    same = visible_text(as_alice.get(_picker(domain), {"q": "CLIENT a"}, **HTMX))
 
     assert "Client A" in found
     assert "Create “Urgent”" in new
@@ -151,7 +146,7 @@ def test_ticking_assigns_and_unticking_removes_only_the_shown_tags(
     assert set(domain.tags.values_list("slug", flat=True)) == {"client-a", "urgent"}
 
     response = as_alice.post(_picker(domain), {"shown": ["client-a"]}, **HTMX)
-    assert "“Client A” removed" in text(response)
+    assert "“Client A” removed" in visible_text(response)
     assert list(domain.tags.values_list("slug", flat=True)) == ["urgent"]
 
 
@@ -161,7 +156,7 @@ def test_create_from_the_picker_assigns_the_new_tag(as_alice: Client, domain: Pr
     )
 
     assert response.status_code == 200
-    assert "created and added" in text(response)
+    assert "created and added" in visible_text(response)
     assert list(domain.tags.values_list("name", "colour")) == [("Urgent", "#b3261e")]
 
 
@@ -171,7 +166,7 @@ def test_create_a_twin_name_from_the_picker_says_why(
     response = as_alice.post(
         _picker(domain), {"action": "create", "q": "client  A", "colour": BLUE}, **HTMX
     )
-    assert "exists already" in text(response)
+    assert "exists already" in visible_text(response)
     assert Tag.objects.count() == 1
 
 
@@ -206,8 +201,8 @@ def test_done_puts_the_cell_back(as_alice: Client, domain: Product, client_a: Ta
 
     cell = as_alice.get(reverse("tags:product-tag-cell", args=["acme", domain.pk]), **HTMX)
 
-    assert "Client A" in text(cell)
-    assert "Tags of acme.ch" in text(cell)
+    assert "Client A" in visible_text(cell)
+    assert "Tags of acme.ch" in visible_text(cell)
 
 
 def test_without_javascript_a_post_redirects_back_to_the_picker(
@@ -225,7 +220,7 @@ def test_the_product_page_shows_its_tags_with_the_picker(
 ) -> None:
     client_a.products.add(domain)
 
-    page = text(as_alice.get(reverse("billing:product-detail", args=["acme", domain.pk])))
+    page = visible_text(as_alice.get(reverse("billing:product-detail", args=["acme", domain.pk])))
 
     assert "Tag Client A" in page
     assert "Tags of acme.ch" in page
@@ -239,7 +234,7 @@ def test_a_name_written_without_its_spaces_finds_the_existing_tag(
     way forward (creating it is refused as a twin)."""
     do_create_tag(membership(alice, acme), "Clienti VIP", BLUE, actor=alice)
 
-    found = text(as_alice.get(_picker(domain), {"q": typed}, **HTMX))
+    found = visible_text(as_alice.get(_picker(domain), {"q": typed}, **HTMX))
 
     assert "Clienti VIP" in found
     assert "No tag matches" not in found

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -14,14 +11,10 @@ from billing.models import Product
 from organizations.models import Organization
 from tags.models import Tag
 from tags.services import do_create_tag
-from tests.conftest import membership, signed_in
+from tests.conftest import membership, signed_in, visible_text
 from tests.factories import ProductFactory
 
 BLUE = "#0b5cad"
-
-
-def text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 @pytest.fixture
@@ -50,8 +43,8 @@ def test_a_collaborator_sees_the_tags_but_cannot_change_them(erin: User, client_
     client = signed_in(erin)
     page = client.get(reverse("tags:list", args=["acme"]))
     assert page.status_code == 200
-    assert "Client A" in text(page)
-    assert "Add a tag" not in text(page)
+    assert "Client A" in visible_text(page)
+    assert "Add a tag" not in visible_text(page)
     for url in _urls(client_tag):
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"name": "Mine", "colour": BLUE}).status_code == 403, url
@@ -75,13 +68,13 @@ def test_another_organizations_tag_is_404(alice: User, dave: User, acme: Organiz
 def test_the_list_counts_products_and_says_what_to_do_when_empty(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
-    empty = text(as_alice.get(reverse("tags:list", args=["acme"])))
+    empty = visible_text(as_alice.get(reverse("tags:list", args=["acme"])))
     assert "No tag yet" in empty
     assert "blue button" in empty
     tag = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
     tag.products.add(*ProductFactory.create_batch(2, organization=acme))
 
-    page = text(as_alice.get(reverse("tags:list", args=["acme"])))
+    page = visible_text(as_alice.get(reverse("tags:list", args=["acme"])))
     assert "2 products" in page
 
 
@@ -92,7 +85,7 @@ def test_a_collaborator_counts_only_the_products_given_to_them(
     given.assignees.add(erin)
     client_tag.products.add(given, hidden)
 
-    page = text(signed_in(erin).get(reverse("tags:list", args=["acme"])))
+    page = visible_text(signed_in(erin).get(reverse("tags:list", args=["acme"])))
     assert "1 product" in page
     assert "2 products" not in page
 
@@ -114,7 +107,7 @@ def test_create_with_a_name_that_exists_keeps_the_input_and_says_why(
     )
 
     assert response.status_code == 400
-    page = text(response)
+    page = visible_text(response)
     assert "exists already" in page
     assert 'value="CLIENT  a"' in response.content.decode()
     assert Tag.objects.count() == 1
@@ -126,7 +119,7 @@ def test_create_with_an_unreadable_custom_colour_is_refused(as_alice: Client) ->
         {"name": "Grey", "colour": "custom", "custom_colour": "#7a7a7a"},
     )
     assert response.status_code == 400
-    assert "hard to read" in text(response)
+    assert "hard to read" in visible_text(response)
     assert not Tag.objects.exists()
 
 
@@ -155,11 +148,11 @@ def test_delete_asks_first_naming_how_many_products_lose_it(
     url = reverse("tags:delete", args=["acme", client_tag.pk])
 
     confirm = as_alice.get(url)
-    assert "3 products will lose this tag" in text(confirm)
+    assert "3 products will lose this tag" in visible_text(confirm)
     assert Tag.objects.exists()
 
     done = as_alice.post(url, follow=True)
-    assert "3 products lost it" in text(done)
+    assert "3 products lost it" in visible_text(done)
     assert not Tag.objects.exists()
     assert Product.objects.count() == 3
 
@@ -174,7 +167,7 @@ def test_merge_into_another_tag(
         reverse("tags:merge", args=["acme", client_tag.pk]), {"target": target.pk}, follow=True
     )
 
-    assert "2 products got it" in text(response)
+    assert "2 products got it" in visible_text(response)
     assert list(Tag.objects.all()) == [target]
     assert target.products.count() == 2
 

@@ -26,7 +26,7 @@ from portal.wsgi import application
 from tags.services import do_create_tag
 from tests.conftest import membership
 from tests.factories import ProductFactory
-from tests.offers.test_proposals import make_offer, make_partner
+from tests.offers.conftest import make_offer, make_partner
 from tokens.models import MailingList
 from tokens.scopes import SCOPES
 from tokens.services import do_create_token

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -20,22 +19,10 @@ from core.models import AuditEvent, Notification
 from organizations.models import Organization
 from organizations.services import do_remove_member
 from tests.conftest import membership
+from tests.tokens.conftest import make_token_and_secret
 from tokens import format as token_format
 from tokens.models import ApiToken
-from tokens.services import do_create_token, do_regenerate_token, do_revoke_tokens
-
-
-def make_token(
-    user: User,
-    org: Organization,
-    *,
-    name: str = "Newsletter import",
-    scope: str = "newsletter",
-    expires_at: Any = None,
-) -> tuple[ApiToken, str]:
-    return do_create_token(
-        user, organization=org, name=name, scope=scope, expires_at=expires_at, actor=user
-    )
+from tokens.services import do_regenerate_token, do_revoke_tokens
 
 
 def every_stored_value() -> list[tuple[str, str]]:
@@ -67,7 +54,7 @@ def places_holding(secret: str) -> list[str]:
 def test_create_returns_a_well_formed_secret_stored_only_as_its_digest(
     alice: User, acme: Organization
 ) -> None:
-    token, secret = make_token(alice, acme)
+    token, secret = make_token_and_secret(alice, acme)
 
     assert token_format.is_well_formed(secret)
     token.refresh_from_db()
@@ -78,7 +65,7 @@ def test_create_returns_a_well_formed_secret_stored_only_as_its_digest(
 
 
 def test_create_gives_each_token_a_new_secret(alice: User, acme: Organization) -> None:
-    secrets = {make_token(alice, acme, name=f"t{i}")[1] for i in range(20)}
+    secrets = {make_token_and_secret(alice, acme, name=f"t{i}")[1] for i in range(20)}
 
     assert len(secrets) == 20
     assert ApiToken.objects.filter(user=alice).count() == 20
@@ -89,7 +76,7 @@ def test_create_records_owner_organization_scope_and_validity(
 ) -> None:
     until = timezone.now() + timedelta(days=30)
 
-    token, _secret = make_token(
+    token, _secret = make_token_and_secret(
         alice, acme, name="  Domains sync  ", scope="domains", expires_at=until
     )
 
@@ -110,7 +97,7 @@ def test_create_for_an_organization_of_which_the_user_is_no_member_is_refused(
     alice: User, carol: User, studio_carol: Organization
 ) -> None:
     with pytest.raises(PermissionDenied):
-        make_token(alice, studio_carol)
+        make_token_and_secret(alice, studio_carol)
 
     assert not ApiToken.objects.exists()
     assert not Notification.objects.filter(kind="token_created").exists()
@@ -121,13 +108,13 @@ def test_create_with_a_scope_outside_the_registry_is_refused(
     alice: User, acme: Organization
 ) -> None:
     with pytest.raises(ValueError, match="everything"):
-        make_token(alice, acme, scope="everything")
+        make_token_and_secret(alice, acme, scope="everything")
 
     assert not ApiToken.objects.exists()
 
 
 def test_create_emails_the_owner_without_the_secret(alice: User, acme: Organization) -> None:
-    _token, secret = make_token(alice, acme, name="Newsletter import")
+    _token, secret = make_token_and_secret(alice, acme, name="Newsletter import")
 
     email = Notification.objects.get(kind="token_created")
     assert email.recipient == alice
@@ -140,7 +127,7 @@ def test_create_emails_the_owner_without_the_secret(alice: User, acme: Organizat
 
 
 def test_create_writes_an_audit_event_without_the_secret(alice: User, acme: Organization) -> None:
-    token, secret = make_token(alice, acme)
+    token, secret = make_token_and_secret(alice, acme)
 
     event = AuditEvent.objects.get(action="token.created")
     assert event.actor == alice
@@ -157,10 +144,10 @@ def test_create_writes_an_audit_event_without_the_secret(alice: User, acme: Orga
 def test_revoke_revokes_the_selected_tokens_of_the_user_only(
     alice: User, bob: User, acme: Organization
 ) -> None:
-    first, _ = make_token(alice, acme, name="first")
-    second, _ = make_token(alice, acme, name="second")
-    _kept, _ = make_token(alice, acme, name="kept")
-    bobs, _ = make_token(bob, acme, name="bob's")
+    first, _ = make_token_and_secret(alice, acme, name="first")
+    second, _ = make_token_and_secret(alice, acme, name="second")
+    _kept, _ = make_token_and_secret(alice, acme, name="kept")
+    bobs, _ = make_token_and_secret(bob, acme, name="bob's")
 
     count = do_revoke_tokens(alice, [first.pk, second.pk, bobs.pk], actor=alice)
 
@@ -179,8 +166,8 @@ def test_revoke_revokes_the_selected_tokens_of_the_user_only(
 def test_revoke_of_only_foreign_or_revoked_tokens_changes_nothing(
     alice: User, bob: User, acme: Organization
 ) -> None:
-    bobs, _ = make_token(bob, acme)
-    gone, _ = make_token(alice, acme)
+    bobs, _ = make_token_and_secret(bob, acme)
+    gone, _ = make_token_and_secret(alice, acme)
     do_revoke_tokens(alice, [gone.pk], actor=alice)
     revoked_at = ApiToken.objects.get(pk=gone.pk).revoked_at
 
@@ -197,7 +184,7 @@ def test_revoke_of_only_foreign_or_revoked_tokens_changes_nothing(
 def test_regenerate_a_deactivated_token_keeps_name_scope_and_organization(
     alice: User, acme: Organization
 ) -> None:
-    old, old_secret = make_token(alice, acme, name="Mail robot", scope="mail")
+    old, old_secret = make_token_and_secret(alice, acme, name="Mail robot", scope="mail")
     ApiToken.objects.filter(pk=old.pk).update(deactivated_at=timezone.now())
     old.refresh_from_db()
 
@@ -219,7 +206,7 @@ def test_regenerate_an_expired_token_gives_the_same_length_of_validity_from_now(
     alice: User, acme: Organization
 ) -> None:
     with time_machine.travel("2026-03-01 10:00 +00:00", tick=False) as clock:
-        old, _ = make_token(alice, acme, expires_at=timezone.now() + timedelta(days=90))
+        old, _ = make_token_and_secret(alice, acme, expires_at=timezone.now() + timedelta(days=90))
         clock.shift(timedelta(days=100))
         old.refresh_from_db()
         assert old.status == ApiToken.Status.EXPIRED
@@ -235,7 +222,7 @@ def test_regenerate_an_expired_token_gives_the_same_length_of_validity_from_now(
 def test_regenerate_an_active_or_revoked_token_is_refused(
     alice: User, acme: Organization, state: str
 ) -> None:
-    token, _ = make_token(alice, acme)
+    token, _ = make_token_and_secret(alice, acme)
     if state == "revoked":
         do_revoke_tokens(alice, [token.pk], actor=alice)
         token.refresh_from_db()
@@ -250,7 +237,7 @@ def test_regenerate_an_active_or_revoked_token_is_refused(
 def test_regenerate_after_leaving_the_organization_is_refused_and_keeps_the_old_token(
     alice: User, bob: User, acme: Organization
 ) -> None:
-    old, _ = make_token(bob, acme)
+    old, _ = make_token_and_secret(bob, acme)
     ApiToken.objects.filter(pk=old.pk).update(deactivated_at=timezone.now())
     old.refresh_from_db()
     do_remove_member(membership(bob, acme), actor=alice)
@@ -266,7 +253,7 @@ def test_regenerate_twice_from_the_same_read_creates_one_token(
     alice: User, acme: Organization
 ) -> None:
     """Two requests that both read the deactivated token before either revoked it."""
-    old, _ = make_token(alice, acme)
+    old, _ = make_token_and_secret(alice, acme)
     ApiToken.objects.filter(pk=old.pk).update(deactivated_at=timezone.now())
     first_read = ApiToken.objects.get(pk=old.pk)
     second_read = ApiToken.objects.get(pk=old.pk)
@@ -281,6 +268,6 @@ def test_regenerate_twice_from_the_same_read_creates_one_token(
 def test_places_holding_finds_a_secret_stored_in_clear(alice: User, acme: Organization) -> None:
     """The search above can fail: a secret kept in clear (here, as a name) is found."""
     secret = token_format.generate()
-    make_token(alice, acme, name=secret)
+    make_token_and_secret(alice, acme, name=secret)
 
     assert "tokens.ApiToken.name" in places_holding(secret)

@@ -3,7 +3,6 @@ by a daily task that is re-runnable and set-based."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +15,10 @@ from accounts.models import User
 from core.models import AuditEvent, Notification
 from organizations.models import Organization
 from portal.celery import app as celery_app
+from tests.tokens.conftest import make_token
 from tokens.models import ApiToken
 from tokens.services import (
     deactivate_unused_tokens,
-    do_create_token,
     do_revoke_tokens,
     warn_unused_tokens,
 )
@@ -27,18 +26,7 @@ from tokens.tasks import apply_unused_token_rule
 
 START = datetime.fromisoformat("2026-01-15T09:00:00+00:00")
 
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def make_token(user: User, org: Organization, name: str = "Import script") -> ApiToken:
-    token, _secret = do_create_token(
-        user, organization=org, name=name, scope="newsletter", expires_at=None, actor=user
-    )
-    return token
+pytestmark = pytest.mark.frozen_at(START)  # the `clock` fixture starts there
 
 
 def emails(kind: str) -> list[Notification]:

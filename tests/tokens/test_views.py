@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -21,8 +19,9 @@ from accounts.session_store import SessionStore
 from core.crypto import digest, unseal
 from core.models import AuditEvent, Notification
 from organizations.models import Organization
-from tests.conftest import signed_in
+from tests.conftest import signed_in, unescaped_html
 from tests.factories import PASSWORD
+from tests.tokens.conftest import make_token
 from tests.tokens.test_services import places_holding
 from tokens import format as token_format
 from tokens.models import ApiToken
@@ -36,19 +35,8 @@ CONFIRM = "/accounts/confirm-password/"
 SECRET = re.compile(r"ptk_[0-9A-Za-z]{38}")
 
 
-def text(response: HttpResponse) -> str:
-    return html.unescape(response.content.decode())
-
-
 def regenerate_url(token: ApiToken) -> str:
     return f"/tokens/{token.pk}/regenerate/"
-
-
-def make_token(user: User, org: Organization, name: str = "Import script") -> ApiToken:
-    token, _secret = do_create_token(
-        user, organization=org, name=name, scope="newsletter", expires_at=None, actor=user
-    )
-    return token
 
 
 def deactivated(token: ApiToken) -> ApiToken:
@@ -94,7 +82,7 @@ def test_list_sends_anonymous_to_sign_in(client: Client) -> None:
 
 
 def test_list_without_tokens_invites_to_create_one(as_alice: Client) -> None:
-    page = text(as_alice.get(LIST))
+    page = unescaped_html(as_alice.get(LIST))
 
     assert "No API token yet" in page
     assert f'href="{CREATE}"' in page
@@ -110,7 +98,7 @@ def test_list_shows_the_tokens_with_their_settings(
         alice, organization=acme, name="Domains", scope="domains", expires_at=until, actor=alice
     )
 
-    page = text(as_alice.get(LIST))
+    page = unescaped_html(as_alice.get(LIST))
 
     assert "Import script" in page
     assert "Domains" in page
@@ -130,8 +118,8 @@ def test_list_shows_only_ones_own_tokens(
     make_token(alice, acme, name="Alice's secret script")
     make_token(bob, acme, name="Bob's script")
 
-    dave_page = text(signed_in(dave).get(LIST))
-    bob_page = text(signed_in(bob).get(LIST))
+    dave_page = unescaped_html(signed_in(dave).get(LIST))
+    bob_page = unescaped_html(signed_in(bob).get(LIST))
 
     assert "Alice's secret script" not in dave_page
     assert "Bob's script" not in dave_page
@@ -144,7 +132,7 @@ def test_list_hides_revoked_tokens(as_alice: Client, alice: User, acme: Organiza
     gone = make_token(alice, acme, name="Old script")
     ApiToken.objects.filter(pk=gone.pk).update(revoked_at=timezone.now())
 
-    assert "Old script" not in text(as_alice.get(LIST))
+    assert "Old script" not in unescaped_html(as_alice.get(LIST))
 
 
 def test_list_says_when_a_warned_token_will_be_deactivated(
@@ -156,7 +144,7 @@ def test_list_says_when_a_warned_token_will_be_deactivated(
     since = timezone.now() - timedelta(days=340)
     ApiToken.objects.filter(pk=quiet.pk).update(active_since=since, warned_at=timezone.now())
 
-    page = text(as_alice.get(LIST))
+    page = unescaped_html(as_alice.get(LIST))
 
     deadline = (since + timedelta(days=365)).astimezone(timezone.get_current_timezone())
     assert page.count("Unused for 11 months") == 1
@@ -171,7 +159,7 @@ def test_list_offers_regenerate_only_for_deactivated_or_expired_tokens(
     ended = make_token(alice, acme, name="Ended")
     ApiToken.objects.filter(pk=ended.pk).update(expires_at=timezone.now() - timedelta(days=1))
 
-    page = text(as_alice.get(LIST))
+    page = unescaped_html(as_alice.get(LIST))
 
     assert f'formaction="{regenerate_url(sleeping)}"' in page
     assert f'formaction="{regenerate_url(ended)}"' in page
@@ -218,7 +206,7 @@ def test_create_after_confirming_the_password(
 def test_create_form_offers_only_the_users_organizations_and_the_registry(
     as_alice: Client, carol: User, dave: User
 ) -> None:
-    page = text(as_alice.get(CREATE))
+    page = unescaped_html(as_alice.get(CREATE))
 
     assert "Acme SA" in page
     assert "Studio Carol" not in page
@@ -243,7 +231,7 @@ def test_create_shows_the_token_once_on_the_list(
     assert response.status_code == 302
     assert response["Location"] == LIST
     shown = as_alice.get(LIST)
-    page = text(shown)
+    page = unescaped_html(shown)
     [secret] = SECRET.findall(page)
     assert token_format.is_well_formed(secret)
     assert "no-store" in shown["Cache-Control"]
@@ -258,7 +246,7 @@ def test_create_shows_the_token_once_on_the_list(
         None,
     )
 
-    reloaded = text(as_alice.get(LIST))
+    reloaded = unescaped_html(as_alice.get(LIST))
     assert secret not in reloaded
     assert SECRET.search(reloaded) is None
     assert "Newsletter import" in reloaded
@@ -288,7 +276,7 @@ def test_create_emails_the_owner_and_writes_the_audit_log(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
     as_alice.post(CREATE, form_data(acme, name="Newsletter import"))
-    secret = SECRET.findall(text(as_alice.get(LIST)))[0]
+    secret = SECRET.findall(unescaped_html(as_alice.get(LIST)))[0]
 
     email = Notification.objects.get(kind="token_created")
     assert email.recipient == alice
@@ -306,7 +294,7 @@ def test_create_for_another_organization_is_a_form_error(
     response = as_alice.post(CREATE, form_data(studio_carol))
 
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_html(response)
     assert "There is a problem" in page
     assert "Select a valid choice" in page
     assert "Studio Carol" not in page
@@ -320,7 +308,7 @@ def test_create_with_a_scope_outside_the_registry_is_a_form_error(
     response = as_alice.post(CREATE, form_data(acme, scope="everything"))
 
     assert response.status_code == 200
-    assert "Select a valid choice" in text(response)
+    assert "Select a valid choice" in unescaped_html(response)
     assert not ApiToken.objects.exists()
 
 
@@ -328,7 +316,7 @@ def test_create_without_a_name_is_a_form_error(as_alice: Client, acme: Organizat
     response = as_alice.post(CREATE, form_data(acme, name="   "))
 
     assert response.status_code == 200
-    assert "This field is required" in text(response)
+    assert "This field is required" in unescaped_html(response)
     assert not ApiToken.objects.exists()
 
 
@@ -341,7 +329,7 @@ def test_create_until_today_or_a_past_day_is_refused(
     response = as_alice.post(CREATE, form_data(acme, validity="until", expires_on=day.isoformat()))
 
     assert response.status_code == 200
-    assert "Choose a day after today." in text(response)
+    assert "Choose a day after today." in unescaped_html(response)
     assert not ApiToken.objects.exists()
 
 
@@ -351,7 +339,7 @@ def test_create_until_a_date_without_the_date_is_refused(
     response = as_alice.post(CREATE, form_data(acme, validity="until", expires_on=""))
 
     assert response.status_code == 200
-    assert "Choose the last day of validity." in text(response)
+    assert "Choose the last day of validity." in unescaped_html(response)
     assert not ApiToken.objects.exists()
 
 
@@ -396,7 +384,7 @@ def test_revoke_without_a_selection_says_so(
 
     response = as_alice.post(REVOKE, {"token": ["", "abc", "-1"]}, follow=True)
 
-    assert "Select the tokens to revoke first." in text(response)
+    assert "Select the tokens to revoke first." in unescaped_html(response)
     assert not ApiToken.objects.exclude(revoked_at=None).exists()
 
 
@@ -410,7 +398,7 @@ def test_revoke_asks_for_confirmation_naming_the_tokens(
     response = as_alice.post(REVOKE, {"token": [first.pk, second.pk]})
 
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_html(response)
     assert "2 tokens will stop working at once" in page
     assert "First script" in page
     assert "Second script" in page
@@ -430,11 +418,11 @@ def test_revoke_confirmed_revokes_the_selected_tokens(
         REVOKE, {"token": [first.pk, second.pk], "confirmed": "yes"}, follow=True
     )
 
-    assert "2 tokens are revoked." in text(response)
+    assert "2 tokens are revoked." in unescaped_html(response)
     assert ApiToken.objects.get(pk=first.pk).status == ApiToken.Status.REVOKED
     assert ApiToken.objects.get(pk=second.pk).status == ApiToken.Status.REVOKED
     assert ApiToken.objects.get(pk=kept.pk).status == ApiToken.Status.ACTIVE
-    page = text(response)
+    page = unescaped_html(response)
     assert "Kept script" in page
     assert "First script" not in page
 
@@ -448,8 +436,8 @@ def test_revoke_ignores_the_ids_of_other_peoples_tokens(
     daves = make_token(dave, daves_org, name="Dave's script")
     ids = [mine.pk, bobs.pk, daves.pk]
 
-    confirmation = text(as_alice.post(REVOKE, {"token": ids}))
-    done = text(as_alice.post(REVOKE, {"token": ids, "confirmed": "yes"}, follow=True))
+    confirmation = unescaped_html(as_alice.post(REVOKE, {"token": ids}))
+    done = unescaped_html(as_alice.post(REVOKE, {"token": ids, "confirmed": "yes"}, follow=True))
 
     assert "1 token will stop working at once" in confirmation
     assert "Bob's script" not in confirmation
@@ -467,7 +455,7 @@ def test_revoke_of_only_foreign_ids_asks_for_a_selection(
 
     response = as_alice.post(REVOKE, {"token": [bobs.pk]}, follow=True)
 
-    assert "Select the tokens to revoke first." in text(response)
+    assert "Select the tokens to revoke first." in unescaped_html(response)
     assert ApiToken.objects.get(pk=bobs.pk).status == ApiToken.Status.ACTIVE
 
 
@@ -483,14 +471,14 @@ def test_regenerate_a_deactivated_token_shows_the_new_one_once(
 
     assert response.status_code == 302
     assert response["Location"] == LIST
-    page = text(as_alice.get(LIST))
+    page = unescaped_html(as_alice.get(LIST))
     [secret] = SECRET.findall(page)
     new = ApiToken.objects.get(digest=digest(secret))
     assert (new.name, new.scope, new.organization) == ("Mail robot", "newsletter", acme)
     assert new.status == ApiToken.Status.ACTIVE
     assert ApiToken.objects.get(pk=old.pk).status == ApiToken.Status.REVOKED
     assert "Your new token “Mail robot”" in page
-    assert SECRET.search(text(as_alice.get(LIST))) is None
+    assert SECRET.search(unescaped_html(as_alice.get(LIST))) is None
 
 
 def test_regenerate_an_expired_token(as_alice: Client, alice: User, acme: Organization) -> None:
@@ -517,7 +505,7 @@ def test_regenerate_an_active_token_changes_nothing(
 
     response = as_alice.post(regenerate_url(token), follow=True)
 
-    assert "nothing to regenerate" in text(response)
+    assert "nothing to regenerate" in unescaped_html(response)
     assert ApiToken.objects.get() == token
     assert ApiToken.objects.get().status == ApiToken.Status.ACTIVE
 
