@@ -18,8 +18,7 @@ from accounts.models import User
 from core.models import AuditEvent, Notification
 from organizations import services as org_services
 from organizations.models import Organization, Role
-from tests.accounts.helpers import next_full_hour
-from tests.conftest import membership
+from tests.conftest import membership, next_full_hour
 from tests.sources import ROOT, python_files
 
 
