@@ -118,7 +118,7 @@ def test_product_page_writes_date_amount_and_count_in_the_language(
 ) -> None:
     alice.language = language
     alice.save(update_fields=["language"])
-    product = ProductFactory(
+    product = ProductFactory.create(
         organization=acme,
         expires_on=datetime.date(2026, 12, 4),
         renewal_months=12,

@@ -223,17 +223,19 @@ class World:
 
 @pytest.fixture
 def world(alice: User, bob: User, erin: User, dave: User, carol: User, acme: Organization) -> World:
-    fay = UserFactory(email="fay@example.com")
-    MembershipFactory(organization=acme, user=fay, role=Role.COLLABORATOR, billing_rights=True)
-    xavier = UserFactory(email="xavier@example.com")
-    MembershipFactory(organization=acme, user=xavier, role=Role.EXTERNAL)
-    nina = UserFactory(email="nina@example.com")
-    MembershipFactory(organization=acme, user=nina, role=Role.ADMINISTRATOR)
-    target = MembershipFactory(organization=acme, role=Role.EXTERNAL)  # whom roles change
+    fay = UserFactory.create(email="fay@example.com")
+    MembershipFactory.create(
+        organization=acme, user=fay, role=Role.COLLABORATOR, billing_rights=True
+    )
+    xavier = UserFactory.create(email="xavier@example.com")
+    MembershipFactory.create(organization=acme, user=xavier, role=Role.EXTERNAL)
+    nina = UserFactory.create(email="nina@example.com")
+    MembershipFactory.create(organization=acme, user=nina, role=Role.ADMINISTRATOR)
+    target = MembershipFactory.create(organization=acme, role=Role.EXTERNAL)  # whom roles change
     for user in (alice, bob, erin, fay, xavier):
         with_authenticator(user)
 
-    product = ProductFactory(organization=acme)
+    product = ProductFactory.create(organization=acme)
     product.assignees.set([erin, fay, xavier])
     invoice = Invoice.objects.create(
         organization=acme, number="2026-0001", status="paid", total=Decimal("15.00")

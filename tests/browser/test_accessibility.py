@@ -172,7 +172,7 @@ def cast(acme: Organization, alice: User, bob: User) -> Cast:
     organization yet and holds a pending invitation to Acme."""
     from tests.factories import UserFactory
 
-    erin = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
+    erin = UserFactory.create(email="erin@example.com", first_name="Erin", last_name="Weber")
     invitation = services.do_invite_member(
         acme, email=erin.email, role=Role.COLLABORATOR, actor=alice
     )

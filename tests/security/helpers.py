@@ -8,12 +8,12 @@ import re
 import time
 
 import pyotp
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 from security.models import TOTPDevice
+from tests.conftest import ClientResponse
 from tests.factories import PASSWORD
 
 STEP = 30
@@ -41,7 +41,7 @@ def wrong_code(device: TOTPDevice) -> str:
     return next(c for c in (f"{n:06d}" for n in range(0, 1_000_000, 7919)) if c not in near)
 
 
-def sign_in(client: Client, user: User, *, next_url: str | None = None) -> HttpResponse:
+def sign_in(client: Client, user: User, *, next_url: str | None = None) -> ClientResponse:
     """Post the right password, as the sign-in page does."""
     data = {"email": user.email, "password": PASSWORD}
     if next_url is not None:

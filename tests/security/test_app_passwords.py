@@ -14,7 +14,6 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,7 @@ from accounts.session_store import SessionStore
 from core.models import AuditEvent, Notification
 from security import app_passwords
 from security.models import ApplicationPassword
-from tests.conftest import signed_in, unescaped_html, with_authenticator
+from tests.conftest import ClientResponse, signed_in, unescaped_html, with_authenticator
 from tests.factories import PASSWORD
 from tests.security.helpers import is_signed_in
 
@@ -67,7 +66,7 @@ def create(
 
 def generate(
     client: Client, name: str = "Thunderbird", services: list[str] | None = None
-) -> HttpResponse:
+) -> ClientResponse:
     return client.post(NEW_URL, {"name": name, "services": services or ALL_SERVICES})
 
 
@@ -82,7 +81,7 @@ def verify(
     key: str | None = SERVICE_KEY,
     ip: str = SERVER_IP,
     client: Client | None = None,
-) -> HttpResponse:
+) -> ClientResponse:
     """Ask the login check as a mail server does. `body` is sent as JSON unless it is bytes."""
     headers = {} if key is None else {"HTTP_AUTHORIZATION": f"Service {key}"}
     payload = body if isinstance(body, bytes) else json.dumps(body)

@@ -50,7 +50,7 @@ def locked_out(alice: User) -> User:
 
 @pytest.fixture
 def reviewer(db: Any) -> User:
-    user = UserFactory(email="support@example.com", is_staff=True)
+    user = UserFactory.create(email="support@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     return user
 
@@ -133,7 +133,7 @@ def test_documents_are_not_reachable_without_the_review_permission(
 
     assert Client().get(url).status_code == 302  # anonymous: to the sign-in page
     assert signed_in(bob).get(url).status_code == 302  # not staff
-    staff_without_permission = UserFactory(email="intern@example.com", is_staff=True)
+    staff_without_permission = UserFactory.create(email="intern@example.com", is_staff=True)
     assert signed_in(staff_without_permission).get(url).status_code == 403
 
 
@@ -197,7 +197,7 @@ def test_decide_needs_post_and_the_permission(locked_out: User, reviewer: User) 
     decide = f"/admin/security/identityverificationrequest/{request.pk}/decide/"
 
     assert signed_in(reviewer).get(decide).status_code == 403
-    intern = UserFactory(email="intern@example.com", is_staff=True)
+    intern = UserFactory.create(email="intern@example.com", is_staff=True)
     assert signed_in(intern).post(decide, {"approve": "1"}).status_code == 403
     request.refresh_from_db()
     assert request.is_pending
