@@ -24,9 +24,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
-from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
 from portal.celery import app as celery_app
 from security.models import TOTPDevice
+from security.second_step import SECOND_FACTOR_AT_SIGN_IN
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from tokens.authentication import recent_tokens
 
@@ -34,7 +34,11 @@ if TYPE_CHECKING:
     # What the test client returns: an HttpResponse with what the client adds (.json(), .context,
     # .templates, .redirect_chain, .request...). django-stubs names it; Django has no such class.
     # (Not "TestResponse": pytest would try to collect it in every test module that imports it.)
-    from django.test.client import _MonkeyPatchedWSGIResponse as ClientResponse
+    from typing import TypeAlias
+
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+    ClientResponse: TypeAlias = _MonkeyPatchedWSGIResponse
 else:
     from django.http import HttpResponse as ClientResponse
 

@@ -209,6 +209,7 @@ def test_do_change_password_audits_and_emails_in_user_language() -> None:
 
 def test_do_end_session_cannot_end_another_users_session(alice: User, dave: User) -> None:
     daves = session_of(dave)
+    assert daves.session_key is not None
     assert services.do_end_session(alice, daves.session_key, actor=alice) is False
     assert Session.objects.filter(session_key=daves.session_key, user=dave).exists()
     assert not AuditEvent.objects.filter(action="user.session_ended").exists()

@@ -5,6 +5,7 @@ message), and a refused post changes nothing and says why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
@@ -57,7 +58,7 @@ def events() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action="billing_preferences.updated").order_by("pk"))
 
 
-def stored(user: User, org: Organization) -> dict[str, Any] | None:
+def stored(user: User, org: Organization) -> Mapping[str, Any] | None:
     row = NotificationPreference.objects.filter(membership=membership(user, org)).values(
         "renewal_reminders",
         "lead_days",

@@ -255,12 +255,13 @@ def _tab_to(page: Page, name: str, limit: int = 30) -> None:
 
 
 def _focus_ring(page: Page) -> dict[str, str]:
-    return page.evaluate(
+    ring: dict[str, str] = page.evaluate(
         """() => {
             const s = getComputedStyle(document.activeElement);
             return {style: s.outlineStyle, width: s.outlineWidth, color: s.outlineColor};
         }"""
     )
+    return ring
 
 
 def test_keyboard_focus_on_a_link_is_visible(page: Page, cast: Cast) -> None:

@@ -21,11 +21,12 @@ PHONE = {"width": 390, "height": 844}
 
 def sideways_overflow(page: Page) -> list[str]:
     """Every box (the page, a table's scrolling box) wider than what shows of it."""
-    return page.evaluate(
+    boxes: list[str] = page.evaluate(
         """() => [document.documentElement, ...document.querySelectorAll('.table-wrap')]
             .filter(el => el.scrollWidth - el.clientWidth > 1)
             .map(el => (el.className || el.tagName) + ': ' + (el.scrollWidth - el.clientWidth))"""
     )
+    return boxes
 
 
 def test_the_two_factor_methods_fit_a_phone(new_context: NewContext, alice: User) -> None:

@@ -18,7 +18,7 @@ from core.models import AuditEvent, Notification
 from offers import services
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization, PartnerProfile
-from tests.conftest import signed_in
+from tests.conftest import ClientResponse, signed_in
 from tests.offers.test_services import make_partner, make_request, propose, request_data
 
 
@@ -51,7 +51,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
     return {k: "" if v is None else v for k, v in data.items()}
 
 
-def main_of(response: Any) -> str:
+def main_of(response: ClientResponse) -> str:
     return response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
 
 

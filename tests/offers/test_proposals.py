@@ -365,7 +365,7 @@ def _at_once(*actions: Any) -> list[BaseException | None]:
     return outcomes
 
 
-def _postgres_only() -> Any:
+def _postgres_only() -> pytest.MarkDecorator:
     from django.db import connection
 
     return pytest.mark.skipif(

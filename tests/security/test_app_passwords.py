@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -83,7 +84,7 @@ def verify(
     client: Client | None = None,
 ) -> ClientResponse:
     """Ask the login check as a mail server does. `body` is sent as JSON unless it is bytes."""
-    headers = {} if key is None else {"HTTP_AUTHORIZATION": f"Service {key}"}
+    headers: dict[str, Any] = {} if key is None else {"HTTP_AUTHORIZATION": f"Service {key}"}
     payload = body if isinstance(body, bytes) else json.dumps(body)
     return (client or Client()).post(
         VERIFY_URL, payload, content_type="application/json", REMOTE_ADDR=ip, **headers
@@ -436,7 +437,7 @@ def test_revoke_all_with_none_goes_back_to_the_list(alice: User) -> None:
 )
 def test_verify_without_right_service_key_is_401(alice: User, authorization: str | None) -> None:
     _row, secret = create(alice)
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
 
     response = Client().post(
         VERIFY_URL,
@@ -632,7 +633,7 @@ def test_verify_unknown_email_costs_one_password_hash_like_a_known_one(
 ) -> None:
     """The same argon2 cost whether or not the address has an account: no timing oracle."""
     calls: list[str] = []
-    real = app_passwords.check_password
+    real = check_password
 
     def counting(password: str, encoded: str, *args: Any, **kwargs: Any) -> bool:
         calls.append(encoded)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -147,7 +147,7 @@ def test_same_emergency_code_in_two_browsers_at_once_signs_in_one() -> None:
 
 
 @pytest.fixture
-def requiring_org(db: Any) -> Iterator[Organization]:
+def requiring_org(db: Any) -> Organization:
     org = OrganizationFactory.create(name="Strict SA", slug="strict")
     OrganizationSecurityPolicy.objects.create(organization=org, require_two_factor=True)
     return org

@@ -258,8 +258,8 @@ def test_a_document_that_cannot_be_stored_takes_the_others_with_it(
 
     from security import recovery
 
-    written = []
-    original = FileSystemStorage._save
+    written: list[str] = []
+    original = FileSystemStorage._save  # type: ignore[attr-defined]  # private, not in the stubs
 
     def save_two_then_fail(self: FileSystemStorage, name: str, content: Any) -> str:
         if len(written) == 2:

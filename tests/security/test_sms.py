@@ -31,7 +31,8 @@ def _sms_folder(settings: Any, tmp_path: Path) -> None:
 def _last_code() -> str:
     files = sorted(Path(settings.SMS_DIR).glob("*.txt"))
     assert files, "no SMS was sent"
-    return re.findall(r"\b(\d{6})\b", files[-1].read_text())[-1]
+    codes: list[str] = re.findall(r"\b(\d{6})\b", files[-1].read_text())
+    return codes[-1]
 
 
 def _sent_count() -> int:

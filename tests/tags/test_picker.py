@@ -20,7 +20,7 @@ from tests.conftest import membership, signed_in, visible_text
 from tests.factories import ContactFactory, ProductFactory
 
 BLUE = "#0b5cad"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
 
 def _picker(product: Product) -> str:
