@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -77,7 +78,7 @@ def test_forty_parallel_wrong_passwords_are_checked_at_most_five_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     victim = UserFactory.create(email="victim@example.com")
-    checks = SlowCounter(login.authenticate)
+    checks = SlowCounter(authenticate)
     monkeypatch.setattr(login, "authenticate", checks)
     limit, _window = settings.RATE_LIMITS["login-account-ip"]
 

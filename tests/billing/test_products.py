@@ -513,7 +513,7 @@ def test_accountant_gets_403_when_giving_products(
 
 def test_edit_page_get_changes_nothing(as_alice: Client, erin: User, acme_domain: Product) -> None:
     before = _state()
-    response = as_alice.get(_edit_url(acme_domain), {"assignees": erin.pk, "auto_renew": "on"})
+    response = as_alice.get(_edit_url(acme_domain), {"assignees": str(erin.pk), "auto_renew": "on"})
     assert response.status_code == 200
     page = _main(response)
     assert "Save automatic renewal" in page

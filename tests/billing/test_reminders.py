@@ -53,7 +53,7 @@ def choose(user: User, org: Organization, **fields: Any) -> NotificationPreferen
 
 
 def product_in(days: int, org: Organization, **fields: Any) -> Product:
-    return ProductFactory.create(  # type: ignore[no-any-return]
+    return ProductFactory.create(
         organization=org, expires_on=timezone.localdate() + timedelta(days=days), **fields
     )
 

@@ -58,7 +58,7 @@ def due_product(org: Organization, **fields: Any) -> Product:
         "price": Decimal("15.00"),
         **fields,
     }
-    return ProductFactory.create(**values)  # type: ignore[no-any-return]
+    return ProductFactory.create(**values)
 
 
 def emails(kind: str) -> list[str]:

@@ -38,7 +38,7 @@ def _static_root_exists(settings: Settings) -> None:
 def product(
     org: Organization, name: str, expires_on: date, price: str, **fields: object
 ) -> Product:
-    return ProductFactory.create(  # type: ignore[no-any-return]
+    return ProductFactory.create(
         organization=org, name=name, expires_on=expires_on, price=Decimal(price), **fields
     )
 

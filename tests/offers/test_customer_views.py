@@ -348,6 +348,7 @@ def test_an_open_request_is_ended_with_one_verb(
     assert "Delete" not in main
     assert "cancel" not in main.lower()
 
+    assert mailboxes_request.created_by is not None
     services.do_close_request(mailboxes_request, actor=mailboxes_request.created_by)
     main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "Delete the request" in main

@@ -50,7 +50,7 @@ def _user_admin() -> Any:
 def _request(user: User) -> Any:
     request = RequestFactory().post("/admin/")
     request.user = user
-    request._messages = CookieStorage(request)
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]  # as MessageMiddleware
     return request
 
 

@@ -488,6 +488,7 @@ def test_sign_up_creates_user_and_organization(db: Any) -> None:
         language="it",
     )
 
+    assert user is not None
     assert user.email == "grace@example.com"
     assert user.language == "it"
     org = Organization.objects.get(slug="hopper-gmbh")

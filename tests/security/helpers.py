@@ -58,7 +58,7 @@ def is_verified(client: Client) -> bool:
     """Whether the server sees the client's session as verified by a second factor."""
     response = client.get(reverse("accounts:profile"))
     user = response.wsgi_request.user
-    return bool(user.is_authenticated and user.is_verified())
+    return bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # django-otp's middleware adds it
 
 
 def shown_secret(page: str) -> str:

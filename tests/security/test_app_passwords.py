@@ -673,6 +673,8 @@ def test_verify_refusals_are_limited_per_account_and_address(
     assert other_address.json() == ALLOW  # the owner, elsewhere, is not held up either
     row.refresh_from_db()
     assert row.last_used_ip == "198.51.100.7"
+    assert row.last_used_at is not None
+    assert used_at is not None
     assert row.last_used_at >= used_at
 
     clock.shift(window)

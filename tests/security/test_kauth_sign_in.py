@@ -160,7 +160,7 @@ def shown_number(page: str) -> int:
 def is_verified(client: Client) -> bool:
     response = client.get(reverse("accounts:profile"))
     user = response.wsgi_request.user
-    return response.status_code == 200 and bool(user.is_authenticated and user.is_verified())
+    return response.status_code == 200 and bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # django-otp's middleware adds it
 
 
 def is_signed_in(client: Client) -> bool:

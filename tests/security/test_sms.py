@@ -97,7 +97,7 @@ def test_sign_in_sends_a_code_that_works_once(alice: User) -> None:
     client = Client()
 
     response = client.post("/accounts/login/", {"email": alice.email, "password": PASSWORD})
-    assert response.url == "/security/verify/"
+    assert response["Location"] == "/security/verify/"
     code = _last_code()
 
     done = client.post("/security/verify/", {"code": code})
