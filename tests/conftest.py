@@ -10,13 +10,12 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.http import HttpResponse
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
 from django.test.signals import template_rendered
@@ -25,11 +24,23 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from accounts.models import User
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from organizations.models import Membership, Organization, Role
-from portal.admin_site import SECOND_FACTOR_AT_SIGN_IN
 from portal.celery import app as celery_app
 from security.models import TOTPDevice
+from security.second_step import SECOND_FACTOR_AT_SIGN_IN
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from tokens.authentication import recent_tokens
+
+if TYPE_CHECKING:
+    # What the test client returns: an HttpResponse with what the client adds (.json(), .context,
+    # .templates, .redirect_chain, .request...). django-stubs names it; Django has no such class.
+    # (Not "TestResponse": pytest would try to collect it in every test module that imports it.)
+    from typing import TypeAlias
+
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+    ClientResponse: TypeAlias = _MonkeyPatchedWSGIResponse
+else:
+    from django.http import HttpResponse as ClientResponse
 
 # The test process's own share of Redis (CI): pytest-xdist runs several test processes against the
 # same Redis database, and a real Celery worker's queue may be in it too (tests/portal/
@@ -113,7 +124,7 @@ def next_full_hour() -> datetime:
 
 
 @pytest.fixture
-def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
     """Time stands still until the test moves it (`clock.shift(...)`, `clock.move_to(...)`): at
     the next full hour (the start of a 30-second step and of every rate-limit window), or at the
     moment a `frozen_at(moment)` mark on the test or its module names."""
@@ -130,66 +141,66 @@ def password() -> str:
 
 @pytest.fixture
 def acme(db: Any) -> Organization:
-    return OrganizationFactory(name="Acme SA", slug="acme")
+    return OrganizationFactory.create(name="Acme SA", slug="acme")
 
 
 @pytest.fixture
 def studio_carol(db: Any) -> Organization:
-    return OrganizationFactory(name="Studio Carol", slug="studio-carol")
+    return OrganizationFactory.create(name="Studio Carol", slug="studio-carol")
 
 
 @pytest.fixture
 def alice(acme: Organization) -> User:
-    user = UserFactory(email="alice@example.com", first_name="Alice", last_name="Rossi")
-    MembershipFactory(organization=acme, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    user = UserFactory.create(email="alice@example.com", first_name="Alice", last_name="Rossi")
+    MembershipFactory.create(organization=acme, user=user, role=Role.LEGAL_REPRESENTATIVE)
     return user
 
 
 @pytest.fixture
 def bob(acme: Organization) -> User:
-    user = UserFactory(email="bob@example.com", first_name="Bob", last_name="Meier")
-    MembershipFactory(organization=acme, user=user, role=Role.ADMINISTRATOR)
+    user = UserFactory.create(email="bob@example.com", first_name="Bob", last_name="Meier")
+    MembershipFactory.create(organization=acme, user=user, role=Role.ADMINISTRATOR)
     return user
 
 
 @pytest.fixture
 def carol(studio_carol: Organization) -> User:
-    user = UserFactory(email="carol@example.com", first_name="Carol", last_name="Dubois")
-    MembershipFactory(organization=studio_carol, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    user = UserFactory.create(email="carol@example.com", first_name="Carol", last_name="Dubois")
+    MembershipFactory.create(organization=studio_carol, user=user, role=Role.LEGAL_REPRESENTATIVE)
     return user
 
 
 @pytest.fixture
 def dave(db: Any) -> User:
-    user = UserFactory(email="dave@example.com", first_name="Dave", last_name="Keller")
-    org = OrganizationFactory(name="Keller Consulting", slug="keller")
-    MembershipFactory(organization=org, user=user, role=Role.LEGAL_REPRESENTATIVE)
+    user = UserFactory.create(email="dave@example.com", first_name="Dave", last_name="Keller")
+    org = OrganizationFactory.create(name="Keller Consulting", slug="keller")
+    MembershipFactory.create(organization=org, user=user, role=Role.LEGAL_REPRESENTATIVE)
     return user
 
 
 @pytest.fixture
 def erin(acme: Organization) -> User:
     """An Acme collaborator without accounting rights: the lower role of Acme's pages."""
-    user = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
-    MembershipFactory(organization=acme, user=user, role=Role.COLLABORATOR)
+    user = UserFactory.create(email="erin@example.com", first_name="Erin", last_name="Weber")
+    MembershipFactory.create(organization=acme, user=user, role=Role.COLLABORATOR)
     return user
 
 
 # --- What a page says: three readings of a response, each for a kind of assertion ----------------
 
 
-def page_html(response: HttpResponse) -> str:
+def page_html(response: ClientResponse) -> str:
     """The page exactly as sent: markup and character references (`&#x27;`) as they are."""
     return response.content.decode()
 
 
-def unescaped_html(response: HttpResponse) -> str:
+def unescaped_html(response: ClientResponse) -> str:
     """The page's markup with character references decoded, so that a sentence with an apostrophe
     or a secret shown in an attribute is found as a person reads it."""
     return html.unescape(response.content.decode())
 
 
-def visible_text(response: HttpResponse) -> str:
+def visible_text(response: ClientResponse) -> str:
     """The page's words without the tags, runs of white space as one space (character references
     kept): a sentence split over several lines or elements of the template is found whole."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))

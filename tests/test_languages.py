@@ -9,6 +9,7 @@ import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -25,8 +26,8 @@ from core.models import Notification
 from organizations import services as organization_services
 from organizations.models import Organization, Role
 from security.models import TOTPDevice
-from tests.conftest import PASSWORD, signed_in, with_authenticator
-from tests.factories import ProductFactory
+from tests.conftest import signed_in, with_authenticator
+from tests.factories import PASSWORD, ProductFactory
 
 OFFERED = [code for code, _name in settings.LANGUAGES if code != "en"]
 
@@ -118,7 +119,7 @@ def test_product_page_writes_date_amount_and_count_in_the_language(
 ) -> None:
     alice.language = language
     alice.save(update_fields=["language"])
-    product = ProductFactory(
+    product = ProductFactory.create(
         organization=acme,
         expires_on=datetime.date(2026, 12, 4),
         renewal_months=12,
@@ -225,7 +226,8 @@ def test_every_label_of_our_models_is_translatable() -> None:
             for field in options.get_fields():
                 if field.auto_created or not hasattr(field, "verbose_name"):
                     continue
-                for text in (field.verbose_name, field.help_text):
+                described = cast(Any, field)  # has verbose_name: a Field, not a relation's reverse
+                for text in (described.verbose_name, described.help_text):
                     if text and not isinstance(text, Promise):
                         plain.append(f"{options.label}.{field.name}: {text}")
     assert not plain, plain

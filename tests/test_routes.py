@@ -223,17 +223,19 @@ class World:
 
 @pytest.fixture
 def world(alice: User, bob: User, erin: User, dave: User, carol: User, acme: Organization) -> World:
-    fay = UserFactory(email="fay@example.com")
-    MembershipFactory(organization=acme, user=fay, role=Role.COLLABORATOR, billing_rights=True)
-    xavier = UserFactory(email="xavier@example.com")
-    MembershipFactory(organization=acme, user=xavier, role=Role.EXTERNAL)
-    nina = UserFactory(email="nina@example.com")
-    MembershipFactory(organization=acme, user=nina, role=Role.ADMINISTRATOR)
-    target = MembershipFactory(organization=acme, role=Role.EXTERNAL)  # whom roles change
+    fay = UserFactory.create(email="fay@example.com")
+    MembershipFactory.create(
+        organization=acme, user=fay, role=Role.COLLABORATOR, billing_rights=True
+    )
+    xavier = UserFactory.create(email="xavier@example.com")
+    MembershipFactory.create(organization=acme, user=xavier, role=Role.EXTERNAL)
+    nina = UserFactory.create(email="nina@example.com")
+    MembershipFactory.create(organization=acme, user=nina, role=Role.ADMINISTRATOR)
+    target = MembershipFactory.create(organization=acme, role=Role.EXTERNAL)  # whom roles change
     for user in (alice, bob, erin, fay, xavier):
         with_authenticator(user)
 
-    product = ProductFactory(organization=acme)
+    product = ProductFactory.create(organization=acme)
     product.assignees.set([erin, fay, xavier])
     invoice = Invoice.objects.create(
         organization=acme, number="2026-0001", status="paid", total=Decimal("15.00")
@@ -389,7 +391,7 @@ def api_problem(role: str, response: Any) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    return {m._meta.label: m._base_manager.count() for m in apps.get_models()}  # type: ignore[attr-defined]
+    return {m._meta.label: m._base_manager.count() for m in apps.get_models()}
 
 
 def test_every_route_has_a_row() -> None:

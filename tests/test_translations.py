@@ -106,7 +106,7 @@ def test_every_source_string_is_in_the_catalogue(language: str, extracted: polib
 def test_translations_keep_the_placeholders_of_their_source(language: str) -> None:
     """A translation that drops `%(name)s` loses the value; one that adds or misspells a
     placeholder raises KeyError on the page that shows it."""
-    wrong = []
+    wrong: list[tuple[object, ...]] = []
     for entry in _po(language).translated_entries():
         if entry.msgid_plural:
             # The singular form may spell out "one" instead of the count; every form may use no

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from core.models import Notification
+from tests.conftest import ClientResponse
 
 OWNER_IP = "198.51.100.7"
 STRANGER_IP = "203.0.113.66"
@@ -24,7 +24,7 @@ def sign_in(
     ip: str = OWNER_IP,
     user_agent: str = FIREFOX,
     next_url: str | None = None,
-) -> HttpResponse:
+) -> ClientResponse:
     """Post the sign-in form the way a browser at `ip` does."""
     data = {"email": email, "password": password}
     if next_url is not None:

@@ -619,7 +619,7 @@ def test_finish_without_revoking_says_nothing_else_was_revoked(started: Client) 
 
 
 def test_summary_is_in_the_users_language(db: Any) -> None:
-    giulia = UserFactory(email="giulia@example.com", language="it")
+    giulia = UserFactory.create(email="giulia@example.com", language="it")
     client = signed_in(giulia)
     change_password(client)
     client.post(FINISH)

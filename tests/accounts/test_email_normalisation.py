@@ -121,7 +121,7 @@ def test_spelling_of_alices_address_signs_in_with_her_password(
 
 
 def test_long_s_reaches_supports_account_only_as_its_own_address(client: Client) -> None:
-    staff = UserFactory(email="support@example.com", is_staff=True)
+    staff = UserFactory.create(email="support@example.com", is_staff=True)
     assert User.objects.find_by_email("ſupport@example.com") == staff
     assert sign_in(client, "ſupport@example.com", PASSWORD).status_code == 302
 
@@ -290,7 +290,7 @@ migration = importlib.import_module("accounts.migrations.0002_email_canonical_fo
 def test_migration_brings_old_rows_to_the_canonical_form(client: Client, alice: User) -> None:
     # Rows as an import or the lower-casing of old wrote them.
     User.objects.filter(pk=alice.pk).update(email="Alice@Example.com")
-    other = UserFactory()
+    other = UserFactory.create()
     User.objects.filter(pk=other.pk).update(email="ａｎｎａ@München.de")
 
     migration.canonicalise_addresses(apps, connection.schema_editor())
@@ -302,7 +302,7 @@ def test_migration_brings_old_rows_to_the_canonical_form(client: Client, alice: 
 
 def test_migration_stops_at_a_look_alike_pair_and_names_both(alice: User) -> None:
     # A look-alike that an old sign-up let in: "ａlice" is alice's address once canonical.
-    twin = UserFactory()
+    twin = UserFactory.create()
     User.objects.filter(pk=twin.pk).update(email="ａlice@example.com")
 
     with pytest.raises(migration.AddressCollision) as stopped:

@@ -86,7 +86,7 @@ def test_login_with_unknown_email_shows_same_message(client: Client, alice: User
 
 
 def test_login_of_inactive_user_is_refused(client: Client) -> None:
-    gone = UserFactory(email="gone@example.com", is_active=False)
+    gone = UserFactory.create(email="gone@example.com", is_active=False)
     response = sign_in(client, "gone@example.com", PASSWORD)
     assert response.status_code == 200
     assert GENERIC_ERROR in page_html(response)

@@ -91,7 +91,7 @@ def test_session_limits_do_not_touch_anonymous_visitors(
 
 
 def test_user_language_middleware_uses_profile_language(client: Client) -> None:
-    UserFactory(email="giulia@example.com", language="it")
+    UserFactory.create(email="giulia@example.com", language="it")
     sign_in(client, "giulia@example.com", PASSWORD)
     response = client.get(PROFILE, headers={"accept-language": "de"})
     assert '<html lang="it">' in page_html(response)

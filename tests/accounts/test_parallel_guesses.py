@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -76,8 +77,8 @@ class SlowCounter:
 def test_forty_parallel_wrong_passwords_are_checked_at_most_five_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    victim = UserFactory(email="victim@example.com")
-    checks = SlowCounter(login.authenticate)
+    victim = UserFactory.create(email="victim@example.com")
+    checks = SlowCounter(authenticate)
     monkeypatch.setattr(login, "authenticate", checks)
     limit, _window = settings.RATE_LIMITS["login-account-ip"]
 
@@ -97,7 +98,7 @@ def test_sixty_parallel_wrong_app_passwords_are_checked_at_most_twenty_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(settings, "APP_PASSWORD_SERVICE_KEYS", [SERVICE_KEY])
-    victim: User = UserFactory(email="victim@example.com")
+    victim: User = UserFactory.create(email="victim@example.com")
     checks = SlowCounter(app_passwords._check)
     monkeypatch.setattr(app_passwords, "_check", checks)
     limit, _window = settings.RATE_LIMITS["app-password-check"]
@@ -126,7 +127,7 @@ def test_twenty_parallel_wrong_current_passwords_are_checked_at_most_five_times(
     """The "confirm your password" limit, for a thief holding a signed-in session."""
     from tests.conftest import signed_in
 
-    victim: User = UserFactory(email="victim@example.com")
+    victim: User = UserFactory.create(email="victim@example.com")
     client = signed_in(victim, recent_password=False)
     checks = SlowCounter(User.check_password)
     monkeypatch.setattr(User, "check_password", lambda self, raw: checks(self, raw))

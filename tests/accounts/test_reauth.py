@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.accounts.helpers import is_signed_in, sign_in
-from tests.conftest import page_html, signed_in
+from tests.conftest import ClientResponse, page_html, signed_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.accounts.urls_reauth")]
@@ -25,7 +25,7 @@ def confirm_url(next_url: str) -> str:
     return f"{CONFIRM}?{urlencode({'next': next_url})}"
 
 
-def confirm(client: Client, password: str, next_url: str) -> object:
+def confirm(client: Client, password: str, next_url: str) -> ClientResponse:
     return client.post(confirm_url(next_url), {"password": password, "next": next_url})
 
 

@@ -57,7 +57,7 @@ def test_authenticate_accepts_email_in_other_case(alice: User) -> None:
 
 
 def test_authenticate_refuses_inactive_user() -> None:
-    UserFactory(email="gone@example.com", is_active=False)
+    UserFactory.create(email="gone@example.com", is_active=False)
     assert authenticate(username="gone@example.com", password=PASSWORD) is None
 
 
@@ -146,7 +146,7 @@ def test_do_create_user_losing_a_race_raises_email_taken(
 
 
 def test_do_verify_email_marks_address_verified_once() -> None:
-    user = UserFactory(email_verified_at=None)
+    user = UserFactory.create(email_verified_at=None)
     token = services.email_verification_token(user)
     assert services.do_verify_email(token) == user
     user.refresh_from_db()
@@ -159,7 +159,7 @@ def test_do_verify_email_marks_address_verified_once() -> None:
 
 
 def test_do_verify_email_refuses_tampered_token() -> None:
-    user = UserFactory(email_verified_at=None)
+    user = UserFactory.create(email_verified_at=None)
     token = services.email_verification_token(user)
     assert services.do_verify_email(token[:-3] + "abc") is None
     user.refresh_from_db()
@@ -167,7 +167,7 @@ def test_do_verify_email_refuses_tampered_token() -> None:
 
 
 def test_do_verify_email_refuses_token_for_previous_address() -> None:
-    user = UserFactory(email="old@example.com", email_verified_at=None)
+    user = UserFactory.create(email="old@example.com", email_verified_at=None)
     token = services.email_verification_token(user)
     user.email = "new@example.com"
     user.save(update_fields=["email"])
@@ -197,7 +197,7 @@ def test_do_change_password_ends_other_sessions_and_keeps_given_one(
 
 
 def test_do_change_password_audits_and_emails_in_user_language() -> None:
-    user = UserFactory(language="it")
+    user = UserFactory.create(language="it")
     services.do_change_password(user, "un'altra frase lunga", actor=user, keep_session_key=None)
     event = AuditEvent.objects.get(action="user.password_changed")
     assert (event.actor, event.subject_user) == (user, user)
@@ -209,6 +209,7 @@ def test_do_change_password_audits_and_emails_in_user_language() -> None:
 
 def test_do_end_session_cannot_end_another_users_session(alice: User, dave: User) -> None:
     daves = session_of(dave)
+    assert daves.session_key is not None
     assert services.do_end_session(alice, daves.session_key, actor=alice) is False
     assert Session.objects.filter(session_key=daves.session_key, user=dave).exists()
     assert not AuditEvent.objects.filter(action="user.session_ended").exists()
@@ -233,7 +234,7 @@ def test_do_request_password_reset_for_unknown_email_sends_nothing(alice: User) 
 
 
 def test_do_request_password_reset_for_inactive_user_sends_nothing() -> None:
-    UserFactory(email="gone@example.com", is_active=False)
+    UserFactory.create(email="gone@example.com", is_active=False)
     services.do_request_password_reset("gone@example.com", ip="198.51.100.7")
     assert not Notification.objects.exists()
 

@@ -55,7 +55,7 @@ def _bearer(secret: str) -> Client:
 @pytest.fixture
 def squatter(db: Any) -> User:
     """The attacker's account under the victim's address, never verified."""
-    return UserFactory(email=VICTIM, email_verified_at=None, password=ATTACKER_PASSWORD)
+    return UserFactory.create(email=VICTIM, email_verified_at=None, password=ATTACKER_PASSWORD)
 
 
 def _legacy_credentials(user: User, org: Organization) -> tuple[str, str]:

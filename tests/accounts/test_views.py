@@ -189,7 +189,7 @@ def test_signup_page_when_signed_in_redirects(as_alice: Client) -> None:
 
 @pytest.fixture
 def unverified() -> User:
-    return UserFactory(email="nina@example.com", email_verified_at=None)
+    return UserFactory.create(email="nina@example.com", email_verified_at=None)
 
 
 def verify_url(token: str) -> str:
@@ -492,7 +492,7 @@ def test_password_change_is_audited_and_emailed(as_alice: Client, alice: User) -
 
 
 def test_password_change_email_is_in_the_users_language() -> None:
-    giulia = UserFactory(email="giulia@example.com", language="it")
+    giulia = UserFactory.create(email="giulia@example.com", language="it")
     change_password(signed_in(giulia), PASSWORD)
     assert Notification.objects.get(kind="password_changed").language == "it"
 

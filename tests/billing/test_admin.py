@@ -24,7 +24,7 @@ ACCOUNTS = "/admin/billing/billingaccount/"
 
 @pytest.fixture
 def superuser(db: Any) -> User:
-    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    return UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def account(acme: Organization) -> BillingAccount:
 
 
 def staff_with(*codenames: str) -> User:
-    user = UserFactory(is_staff=True)
+    user = UserFactory.create(is_staff=True)
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="billing", codename__in=codenames)
     )
@@ -240,8 +240,8 @@ def test_admin_records_cannot_be_added(as_superuser: Client, model: str) -> None
 
 
 def test_admin_products_search_and_filters(as_superuser: Client, acme: Organization) -> None:
-    ProductFactory(organization=acme, name="acme.ch", auto_renew=True)
-    ProductFactory(organization=acme, name="other.ch", kind="web_hosting")
+    ProductFactory.create(organization=acme, name="acme.ch", auto_renew=True)
+    ProductFactory.create(organization=acme, name="other.ch", kind="web_hosting")
 
     found = as_superuser.get("/admin/billing/product/", {"q": "acme"}).content.decode()
     filtered = as_superuser.get(
@@ -262,7 +262,7 @@ def test_admin_products_search_and_filters(as_superuser: Client, acme: Organizat
 def test_admin_product_change_uses_raw_id_for_organizations(
     as_superuser: Client, acme: Organization
 ) -> None:
-    product = ProductFactory(organization=acme)
+    product = ProductFactory.create(organization=acme)
 
     page = as_superuser.get(f"/admin/billing/product/{product.pk}/change/").content.decode()
 
@@ -270,8 +270,10 @@ def test_admin_product_change_uses_raw_id_for_organizations(
 
 
 def test_admin_contacts_search(as_superuser: Client, acme: Organization) -> None:
-    ContactFactory(organization=acme, name="Marco Bianchi", email="marco@bianchi-photo.example")
-    ContactFactory(organization=acme, name="Someone Else")
+    ContactFactory.create(
+        organization=acme, name="Marco Bianchi", email="marco@bianchi-photo.example"
+    )
+    ContactFactory.create(organization=acme, name="Someone Else")
 
     page = as_superuser.get("/admin/billing/contact/", {"q": "bianchi"}).content.decode()
 

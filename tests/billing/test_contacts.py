@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +21,7 @@ from billing import services
 from billing.models import BillingAccount, Contact, Product, ProductKind
 from core.models import AuditEvent
 from organizations.models import Organization, Role
-from tests.conftest import signed_in
+from tests.conftest import ClientResponse, signed_in
 from tests.factories import ContactFactory, ProductFactory
 from tests.organizations.helpers import add_member
 
@@ -38,7 +37,7 @@ FULL_ADDRESS = {
 }
 
 
-def _main(response: HttpResponse) -> str:
+def _main(response: ClientResponse) -> str:
     page = response.content.decode()
     return page[page.index("<main") : page.index("</main>")]
 
@@ -58,19 +57,19 @@ def _contact_url(contact: Contact, slug: str = "acme") -> str:
 
 @pytest.fixture
 def acme_company(acme: Organization) -> Contact:
-    return ContactFactory(
+    return ContactFactory.create(
         organization=acme, kind=Contact.Kind.COMPANY, name="Anna Acme", company="ACME SA "
     )
 
 
 @pytest.fixture
 def outsider_contact(acme: Organization) -> Contact:
-    return ContactFactory(organization=acme, name="Paolo Rossi", email="paolo@example.com")
+    return ContactFactory.create(organization=acme, name="Paolo Rossi", email="paolo@example.com")
 
 
 @pytest.fixture
 def acme_domain(acme: Organization, acme_company: Contact) -> Product:
-    return ProductFactory(organization=acme, owner=acme_company, name="acme.ch")
+    return ProductFactory.create(organization=acme, owner=acme_company, name="acme.ch")
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def family_domain(
     acme: Organization, studio_carol: Organization, outsider_contact: Contact
 ) -> Product:
     """Owned by a person outside Acme, paid by the partner Studio Carol."""
-    return ProductFactory(
+    return ProductFactory.create(
         organization=acme, owner=outsider_contact, payer=studio_carol, name="rossi-family.ch"
     )
 
@@ -162,8 +161,10 @@ def test_verify_flags_domain_owned_outside(
 def test_verify_flags_incomplete_domain_owner(
     as_alice: Client, alice: User, complete_acme: Organization
 ) -> None:
-    mine = ContactFactory(organization=complete_acme, name="Alice", user=alice, city="", address="")
-    ProductFactory(organization=complete_acme, owner=mine, name="alice.ch")
+    mine = ContactFactory.create(
+        organization=complete_acme, name="Alice", user=alice, city="", address=""
+    )
+    ProductFactory.create(organization=complete_acme, owner=mine, name="alice.ch")
     page = _main(as_alice.get(VERIFY))
     assert "Owner&#39;s details incomplete: address, city." in page  # escaped by markupsafe
     assert "neither" not in page  # alice is a member: owned inside
@@ -215,7 +216,7 @@ def test_verify_same_queries_whatever_the_number_of_domains(
     outsider_contact: Contact,
     django_assert_num_queries: Any,
 ) -> None:
-    member = ContactFactory(organization=complete_acme, user=alice)
+    member = ContactFactory.create(organization=complete_acme, user=alice)
     _bulk_domains(complete_acme, outsider_contact, 2)
     _bulk_domains(complete_acme, member, 2, start=2)
     as_alice.get(VERIFY)
@@ -258,7 +259,7 @@ def test_contact_edit_outsider_gets_404(as_dave: Client, outsider_contact: Conta
 
 def test_contact_of_another_organization_gets_404(as_alice: Client, dave: User) -> None:
     keller = Organization.objects.get(slug="keller")
-    theirs = ContactFactory(organization=keller)
+    theirs = ContactFactory.create(organization=keller)
     before = _state()
     assert as_alice.get(_contact_url(theirs)).status_code == 404
     assert as_alice.post(_contact_url(theirs), _contact_data()).status_code == 404

@@ -65,7 +65,9 @@ def test_overview_shows_balance_movements_and_invoices(
         note="Bank transfer",
         actor=None,
     )
-    ProductFactory(organization=acme, name="acme.ch", auto_renew=True, price=Decimal("15.00"))
+    ProductFactory.create(
+        organization=acme, name="acme.ch", auto_renew=True, price=Decimal("15.00")
+    )
     make_invoice(acme, "2026-000007")
 
     response = as_alice.get(OVERVIEW)
@@ -87,7 +89,7 @@ def test_overview_after_renewal_links_debit_to_invoice(
     as_alice: Client, acme: Organization, alice: User
 ) -> None:
     do_credit_balance(acme, Decimal("100"), reason=BalanceEntry.Reason.CREDIT, note="", actor=None)
-    ProductFactory(
+    ProductFactory.create(
         organization=acme, auto_renew=True, expires_on=timezone.localdate(), price=Decimal("15")
     )
     renew_due_products()
@@ -116,8 +118,8 @@ def test_overview_without_account_shows_zero_and_creates_nothing(
 def test_overview_lists_products_paid_for_other_organizations(
     carol: User, acme: Organization, studio_carol: Organization
 ) -> None:
-    ProductFactory(organization=acme, name="bianchi-photo.ch", payer=studio_carol)
-    ProductFactory(organization=acme, name="acme.ch")  # Acme pays: not Studio Carol's
+    ProductFactory.create(organization=acme, name="bianchi-photo.ch", payer=studio_carol)
+    ProductFactory.create(organization=acme, name="acme.ch")  # Acme pays: not Studio Carol's
 
     page = signed_in(carol).get("/orgs/studio-carol/billing/").content.decode()
 
@@ -173,8 +175,8 @@ def test_overview_collaborator_without_accounting_gets_403(
 
 
 def test_overview_collaborator_with_accounting_rights_allowed(acme: Organization) -> None:
-    accountant = UserFactory()
-    MembershipFactory(
+    accountant = UserFactory.create()
+    MembershipFactory.create(
         organization=acme, user=accountant, role=Role.COLLABORATOR, billing_rights=True
     )
 
@@ -182,8 +184,8 @@ def test_overview_collaborator_with_accounting_rights_allowed(acme: Organization
 
 
 def test_overview_external_gets_403(acme: Organization) -> None:
-    external = UserFactory()
-    MembershipFactory(organization=acme, user=external, role=Role.EXTERNAL)
+    external = UserFactory.create()
+    MembershipFactory.create(organization=acme, user=external, role=Role.EXTERNAL)
 
     assert signed_in(external).get(OVERVIEW).status_code == 403
 

@@ -5,12 +5,12 @@ message), and a refused post changes nothing and says why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.test import Client
 
 from accounts.models import User
@@ -19,7 +19,7 @@ from billing.recipients import DEFAULTS, choices_of
 from billing.reminders import do_update_billing_preferences
 from core.models import AuditEvent
 from organizations.models import Organization, Role
-from tests.conftest import membership, signed_in
+from tests.conftest import ClientResponse, membership, signed_in
 from tests.factories import MembershipFactory
 
 URL = "/orgs/acme/billing/settings/"
@@ -48,7 +48,7 @@ class _Inputs(HTMLParser):
             self.boxes[(a.get("name") or "", a.get("value") or "on")] = "checked" in a
 
 
-def checked(response: HttpResponse) -> set[tuple[str, str]]:
+def checked(response: ClientResponse) -> set[tuple[str, str]]:
     parser = _Inputs()
     parser.feed(response.content.decode())
     return {box for box, on in parser.boxes.items() if on}
@@ -58,7 +58,7 @@ def events() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action="billing_preferences.updated").order_by("pk"))
 
 
-def stored(user: User, org: Organization) -> dict[str, Any] | None:
+def stored(user: User, org: Organization) -> Mapping[str, Any] | None:
     row = NotificationPreference.objects.filter(membership=membership(user, org)).values(
         "renewal_reminders",
         "lead_days",
@@ -96,7 +96,9 @@ def test_settings_page_signed_out_asks_to_sign_in(client: Client, alice: User) -
 def test_settings_page_opens_for_a_collaborator_with_accounting_rights(
     acme: Organization, alice: User
 ) -> None:
-    accountant = MembershipFactory(organization=acme, role=Role.COLLABORATOR, billing_rights=True)
+    accountant = MembershipFactory.create(
+        organization=acme, role=Role.COLLABORATOR, billing_rights=True
+    )
 
     response = signed_in(accountant.user).get(URL)
 
@@ -291,7 +293,7 @@ def test_each_members_preferences_are_independent(
 def test_preferences_in_another_organization_are_separate(
     as_alice: Client, alice: User, acme: Organization, studio_carol: Organization
 ) -> None:
-    MembershipFactory(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
+    MembershipFactory.create(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
 
     as_alice.post("/orgs/studio-carol/billing/settings/", {**DEFAULT_POST, "lead_days": ["60"]})
 

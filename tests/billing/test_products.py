@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,12 +23,12 @@ from billing import services
 from billing.models import Contact, Product, ProductKind
 from core.models import AuditEvent
 from organizations.models import Organization, Role
-from tests.conftest import signed_in
+from tests.conftest import ClientResponse, signed_in
 from tests.factories import ContactFactory, ProductFactory
 from tests.organizations.helpers import add_member
 
 
-def _main(response: HttpResponse) -> str:
+def _main(response: ClientResponse) -> str:
     page = response.content.decode()
     return page[page.index("<main") : page.index("</main>")]
 
@@ -46,7 +45,7 @@ def _state() -> dict[str, Any]:
 @pytest.fixture
 def acme_company(acme: Organization) -> Contact:
     """Acme itself as holder: products it owns are not flagged."""
-    return ContactFactory(
+    return ContactFactory.create(
         organization=acme, kind=Contact.Kind.COMPANY, name="Anna Acme", company="Acme SA"
     )
 
@@ -54,14 +53,14 @@ def acme_company(acme: Organization) -> Contact:
 @pytest.fixture
 def acme_domain(acme: Organization, acme_company: Contact) -> Product:
     """All Acme's: managed, owned and paid by Acme."""
-    return ProductFactory(organization=acme, owner=acme_company, name="acme.ch")
+    return ProductFactory.create(organization=acme, owner=acme_company, name="acme.ch")
 
 
 @pytest.fixture
 def family_domain(acme: Organization, studio_carol: Organization) -> Product:
     """Managed by Acme, owned by a person outside Acme, paid by the partner Studio Carol."""
-    owner = ContactFactory(organization=acme, name="Paolo Rossi")
-    return ProductFactory(
+    owner = ContactFactory.create(organization=acme, name="Paolo Rossi")
+    return ProductFactory.create(
         organization=acme,
         owner=owner,
         payer=studio_carol,
@@ -73,7 +72,7 @@ def family_domain(acme: Organization, studio_carol: Organization) -> Product:
 
 @pytest.fixture
 def hosting(acme: Organization, acme_company: Contact) -> Product:
-    return ProductFactory(
+    return ProductFactory.create(
         organization=acme,
         owner=acme_company,
         kind=ProductKind.WEB_HOSTING,
@@ -85,7 +84,7 @@ def hosting(acme: Organization, acme_company: Contact) -> Product:
 @pytest.fixture
 def keller_domain(dave: User) -> Product:
     keller = Organization.objects.get(slug="keller")
-    return ProductFactory(organization=keller, name="keller.ch")
+    return ProductFactory.create(organization=keller, name="keller.ch")
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def accountant(acme: Organization) -> User:
     return add_member(acme, Role.COLLABORATOR, email="fiona@example.com", billing_rights=True).user
 
 
-def _list(client: Client, **params: Any) -> HttpResponse:
+def _list(client: Client, **params: Any) -> ClientResponse:
     return client.get(reverse("billing:product-list", args=["acme"]), params)
 
 
@@ -201,7 +200,7 @@ def test_list_payer_is_the_organization_itself_without_paid_by(
 
 
 def test_list_expired_product_says_how_long_ago(as_alice: Client, acme: Organization) -> None:
-    ProductFactory(organization=acme, expires_on=timezone.localdate() - timedelta(days=3))
+    ProductFactory.create(organization=acme, expires_on=timezone.localdate() - timedelta(days=3))
     assert "expired 3 days ago" in _main(_list(as_alice))
 
 
@@ -224,10 +223,10 @@ def test_list_filter_expiring_within_30_days_leaves_out_expired_and_later(
     as_alice: Client, acme: Organization, family_domain: Product, hosting: Product
 ) -> None:
     today = timezone.localdate()
-    ProductFactory(organization=acme, name="gone.ch", expires_on=today - timedelta(days=1))
-    ProductFactory(organization=acme, name="today.ch", expires_on=today)
-    ProductFactory(organization=acme, name="edge.ch", expires_on=today + timedelta(days=30))
-    ProductFactory(organization=acme, name="later.ch", expires_on=today + timedelta(days=31))
+    ProductFactory.create(organization=acme, name="gone.ch", expires_on=today - timedelta(days=1))
+    ProductFactory.create(organization=acme, name="today.ch", expires_on=today)
+    ProductFactory.create(organization=acme, name="edge.ch", expires_on=today + timedelta(days=30))
+    ProductFactory.create(organization=acme, name="later.ch", expires_on=today + timedelta(days=31))
     page = _main(_list(as_alice, expiring="30"))
     for name in ("rossi-family.ch", "today.ch", "edge.ch"):
         assert name in page
@@ -267,7 +266,7 @@ def test_list_invalid_filter_keeps_the_valid_ones(
 
 
 def test_list_pages_keep_the_filters(as_alice: Client, acme: Organization) -> None:
-    owner = ContactFactory(organization=acme)
+    owner = ContactFactory.create(organization=acme)
     Product.objects.bulk_create(
         Product(
             organization=acme,
@@ -328,7 +327,7 @@ def test_list_makes_the_same_queries_for_10_and_1000_products(
     django_assert_num_queries: Any,
     params: dict[str, str],
 ) -> None:
-    owner = ContactFactory(organization=acme)
+    owner = ContactFactory.create(organization=acme)
     _bulk_products(acme, owner, studio_carol, 10)
     _list(as_alice, **params)  # the first request of a session writes it
     with CaptureQueriesContext(connection) as ten:
@@ -347,7 +346,7 @@ def test_list_collaborator_makes_the_same_queries_for_10_and_1000_products(
     studio_carol: Organization,
     django_assert_num_queries: Any,
 ) -> None:
-    owner = ContactFactory(organization=acme)
+    owner = ContactFactory.create(organization=acme)
     _bulk_products(acme, owner, studio_carol, 1000)
     through = Product.assignees.through
     ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
@@ -379,7 +378,7 @@ def test_detail_shows_details_and_the_three_parties(
 def test_detail_warns_when_a_partner_pays(
     as_alice: Client, acme: Organization, studio_carol: Organization, acme_company: Contact
 ) -> None:
-    product = ProductFactory(organization=acme, owner=acme_company, payer=studio_carol)
+    product = ProductFactory.create(organization=acme, owner=acme_company, payer=studio_carol)
     page = _main(as_alice.get(_detail_url(product)))
     assert (
         "Paying for a service does not make you its owner: Studio Carol pays for this product, "
@@ -405,8 +404,8 @@ def test_detail_no_warning_when_all_is_acmes(as_alice: Client, acme_domain: Prod
 def test_detail_no_warning_when_a_member_owns_it(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
-    mine = ContactFactory(organization=acme, name="Alice Rossi", user=alice)
-    product = ProductFactory(organization=acme, owner=mine)
+    mine = ContactFactory.create(organization=acme, name="Alice Rossi", user=alice)
+    product = ProductFactory.create(organization=acme, owner=mine)
     assert "banner--warning" not in _main(as_alice.get(_detail_url(product)))
 
 
@@ -414,8 +413,8 @@ def test_detail_warns_when_the_owner_left_the_organization(
     as_alice: Client, acme: Organization
 ) -> None:
     former = add_member(acme, Role.COLLABORATOR, email="gina@example.com")
-    contact = ContactFactory(organization=acme, name="Gina", user=former.user)
-    product = ProductFactory(organization=acme, owner=contact)
+    contact = ContactFactory.create(organization=acme, name="Gina", user=former.user)
+    product = ProductFactory.create(organization=acme, owner=contact)
     former.delete()
     assert "Gina, who owns this product, is neither" in _main(as_alice.get(_detail_url(product)))
 
@@ -514,7 +513,7 @@ def test_accountant_gets_403_when_giving_products(
 
 def test_edit_page_get_changes_nothing(as_alice: Client, erin: User, acme_domain: Product) -> None:
     before = _state()
-    response = as_alice.get(_edit_url(acme_domain), {"assignees": erin.pk, "auto_renew": "on"})
+    response = as_alice.get(_edit_url(acme_domain), {"assignees": str(erin.pk), "auto_renew": "on"})
     assert response.status_code == 200
     page = _main(response)
     assert "Save automatic renewal" in page

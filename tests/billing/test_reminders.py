@@ -53,7 +53,7 @@ def choose(user: User, org: Organization, **fields: Any) -> NotificationPreferen
 
 
 def product_in(days: int, org: Organization, **fields: Any) -> Product:
-    return ProductFactory(  # type: ignore[no-any-return]
+    return ProductFactory.create(
         organization=org, expires_on=timezone.localdate() + timedelta(days=days), **fields
     )
 
@@ -62,7 +62,7 @@ def emails_to(user: User) -> list[Notification]:
     return list(Notification.objects.filter(recipient=user, kind="renewal_reminder").order_by("pk"))
 
 
-def walk(clock: time_machine.Coordinates, days: int) -> dict[int, int]:
+def walk(clock: time_machine.Traveller, days: int) -> dict[int, int]:
     """Run the sweep once a day for `days` days from today (today first); returns, per day
     offset, how many reminders were sent that day (days without any are left out)."""
     sent: dict[int, int] = {}
@@ -78,7 +78,7 @@ def walk(clock: time_machine.Coordinates, days: int) -> dict[int, int]:
 
 
 def test_sweep_each_lead_time_fires_once_on_its_day(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     choose(alice, acme, lead_days=[60, 30, 15, 7, 1])
     domain = product_in(61, acme, name="acme.ch")
@@ -98,7 +98,7 @@ def test_sweep_each_lead_time_fires_once_on_its_day(
 
 
 def test_sweep_with_default_choices_reminds_30_15_and_7_days_before(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     product_in(45, acme)
 
@@ -108,7 +108,7 @@ def test_sweep_with_default_choices_reminds_30_15_and_7_days_before(
 
 
 def test_sweep_switched_off_sends_nothing(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     choose(alice, acme, renewal_reminders=False, lead_days=[60, 30, 15, 7, 1])
     product_in(61, acme)
@@ -119,7 +119,7 @@ def test_sweep_switched_off_sends_nothing(
 
 
 def test_switching_off_after_queueing_drops_the_reminder(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     domain = product_in(30, acme)
     assert queue_due_reminders() == 1
@@ -132,7 +132,7 @@ def test_switching_off_after_queueing_drops_the_reminder(
 
 
 def test_removing_a_lead_time_after_queueing_drops_its_reminder(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     product_in(30, acme)
     queue_due_reminders()
@@ -144,7 +144,7 @@ def test_removing_a_lead_time_after_queueing_drops_its_reminder(
 
 
 def test_losing_billing_rights_after_queueing_drops_the_reminder(
-    clock: time_machine.Coordinates, acme: Organization, alice: User, bob: User
+    clock: time_machine.Traveller, acme: Organization, alice: User, bob: User
 ) -> None:
     product_in(30, acme)
     queue_due_reminders()
@@ -157,7 +157,7 @@ def test_losing_billing_rights_after_queueing_drops_the_reminder(
 
 
 def test_no_reminder_once_the_product_was_renewed(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     domain = product_in(30, acme)
     queue_due_reminders()
@@ -175,7 +175,7 @@ def test_no_reminder_once_the_product_was_renewed(
 
 
 def test_sweep_run_again_the_same_day_sends_nothing_more(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     product_in(30, acme)
 
@@ -189,7 +189,7 @@ def test_sweep_run_again_the_same_day_sends_nothing_more(
 
 
 def test_missed_day_catches_up_once(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     product_in(31, acme)
     assert send_due_reminders() == 0  # 31 days left: nothing yet
@@ -205,7 +205,7 @@ def test_missed_day_catches_up_once(
 
 
 def test_first_sweep_for_a_product_close_to_its_date_sends_one_reminder_not_a_burst(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     product_in(10, acme)
 
@@ -216,7 +216,7 @@ def test_first_sweep_for_a_product_close_to_its_date_sends_one_reminder_not_a_bu
 
 
 def test_auto_renew_products_only_get_the_14_day_reminder(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     choose(alice, acme, lead_days=[60, 30, 15, 7, 1])
     hosting = product_in(61, acme, name="www.acme.ch", auto_renew=True, kind="web_hosting")
@@ -234,7 +234,7 @@ def test_auto_renew_products_only_get_the_14_day_reminder(
 
 
 def test_auto_renew_reminder_switched_off_sends_nothing(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     choose(alice, acme, auto_renew_reminder=False)
     product_in(20, acme, auto_renew=True)
@@ -246,7 +246,7 @@ def test_auto_renew_reminder_switched_off_sends_nothing(
 
 
 def test_three_products_due_the_same_day_arrive_in_one_email(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     for name in ("one.ch", "two.ch", "three.ch"):
         product_in(30, acme, name=name)
@@ -261,7 +261,7 @@ def test_three_products_due_the_same_day_arrive_in_one_email(
 
 
 def test_digest_past_its_limit_is_split_and_sends_each_reminder_once(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
     acme: Organization,
     alice: User,
     monkeypatch: pytest.MonkeyPatch,
@@ -285,7 +285,7 @@ def test_digest_past_its_limit_is_split_and_sends_each_reminder_once(
 
 
 def test_email_lists_each_products_details_and_links(
-    clock: time_machine.Coordinates, acme: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, alice: User
 ) -> None:
     domain = product_in(30, acme, name="acme.ch", price=Decimal("15.50"))
 
@@ -305,7 +305,7 @@ def test_email_lists_each_products_details_and_links(
 
 
 def test_recipients_are_billing_members_of_the_manager_and_of_the_payer(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
     acme: Organization,
     studio_carol: Organization,
     alice: User,
@@ -313,10 +313,10 @@ def test_recipients_are_billing_members_of_the_manager_and_of_the_payer(
     carol: User,
     erin: User,
 ) -> None:
-    accountant = MembershipFactory(
+    accountant = MembershipFactory.create(
         organization=acme, role=Role.COLLABORATOR, billing_rights=True
     ).user
-    external = MembershipFactory(organization=acme, role=Role.EXTERNAL).user
+    external = MembershipFactory.create(organization=acme, role=Role.EXTERNAL).user
     paid_by_carol = product_in(30, acme, name="client.ch", payer=studio_carol)
 
     assert send_due_reminders() == 4
@@ -338,9 +338,9 @@ def test_recipients_are_billing_members_of_the_manager_and_of_the_payer(
 
 
 def test_person_in_both_organizations_gets_one_email_with_the_union_of_choices(
-    clock: time_machine.Coordinates, acme: Organization, studio_carol: Organization, alice: User
+    clock: time_machine.Traveller, acme: Organization, studio_carol: Organization, alice: User
 ) -> None:
-    MembershipFactory(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
+    MembershipFactory.create(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
     choose(alice, acme, renewal_reminders=False)
     choose(alice, studio_carol, lead_days=[60, 7])
     product_in(61, acme, name="shared.ch", payer=studio_carol)
@@ -353,7 +353,7 @@ def test_person_in_both_organizations_gets_one_email_with_the_union_of_choices(
 
 
 def test_inactive_person_gets_nothing(
-    clock: time_machine.Coordinates, acme: Organization, alice: User, bob: User
+    clock: time_machine.Traveller, acme: Organization, alice: User, bob: User
 ) -> None:
     User.objects.filter(pk=bob.pk).update(is_active=False)
     product_in(30, acme)
@@ -363,7 +363,7 @@ def test_inactive_person_gets_nothing(
 
 
 def test_email_is_in_the_recipients_language(
-    clock: time_machine.Coordinates, acme: Organization, alice: User, bob: User
+    clock: time_machine.Traveller, acme: Organization, alice: User, bob: User
 ) -> None:
     User.objects.filter(pk=alice.pk).update(language="it")
     product_in(30, acme, name="acme.ch")
@@ -382,12 +382,12 @@ def test_email_is_in_the_recipients_language(
 
 
 def test_queue_phase_costs_the_same_queries_for_10_and_200_products(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
     acme: Organization,
     alice: User,
     django_assert_max_num_queries: Any,
 ) -> None:
-    owner = ContactFactory(organization=acme)
+    owner = ContactFactory.create(organization=acme)
     today = timezone.localdate()
 
     def make(count: int) -> None:
@@ -420,7 +420,7 @@ def test_queue_phase_costs_the_same_queries_for_10_and_200_products(
 
 
 def test_queue_phase_walks_every_batch(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
     acme: Organization,
     studio_carol: Organization,
     alice: User,
@@ -471,15 +471,17 @@ def _two_sweeps_at_once(today: date) -> list[int]:
     "the row locks this test proves are not exercised there",
 )
 def test_two_sweeps_at_once_send_each_reminder_once() -> None:
-    acme = OrganizationFactory(name="Acme SA", slug="acme")
-    partner = OrganizationFactory(name="Studio Carol", slug="studio-carol")
-    members = [MembershipFactory(organization=acme, role=Role.ADMINISTRATOR) for _ in range(12)]
-    members.append(MembershipFactory(organization=partner, role=Role.LEGAL_REPRESENTATIVE))
+    acme = OrganizationFactory.create(name="Acme SA", slug="acme")
+    partner = OrganizationFactory.create(name="Studio Carol", slug="studio-carol")
+    members = [
+        MembershipFactory.create(organization=acme, role=Role.ADMINISTRATOR) for _ in range(12)
+    ]
+    members.append(MembershipFactory.create(organization=partner, role=Role.LEGAL_REPRESENTATIVE))
     for m in members:
         NotificationPreference.objects.create(membership=m, lead_days=[60, 30, 15, 7])
     start = date(2026, 3, 2)
     for i in range(40):  # 60, 59 and 58 days left on the first day; one in four paid by partner
-        ProductFactory(
+        ProductFactory.create(
             organization=acme,
             payer=partner if i % 4 == 0 else acme,
             expires_on=start + timedelta(days=60 - i % 3),

@@ -58,7 +58,7 @@ def due_product(org: Organization, **fields: Any) -> Product:
         "price": Decimal("15.00"),
         **fields,
     }
-    return ProductFactory(**values)  # type: ignore[no-any-return]
+    return ProductFactory.create(**values)
 
 
 def emails(kind: str) -> list[str]:
@@ -299,7 +299,7 @@ def test_renew_short_balance_of_partner_tells_payer_and_managing_organization(
 def test_renew_person_in_both_organizations_gets_one_notice(
     acme: Organization, studio_carol: Organization, alice: User
 ) -> None:
-    MembershipFactory(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
+    MembershipFactory.create(organization=studio_carol, user=alice, role=Role.ADMINISTRATOR)
     due_product(acme, payer=studio_carol)
 
     renew_due_products(today=TODAY)
@@ -429,8 +429,8 @@ def test_renew_respects_disabled_preferences(acme: Organization, alice: User, bo
 
 
 def test_renew_tells_collaborator_with_accounting_rights(acme: Organization) -> None:
-    accountant = UserFactory(email="accounting@example.com")
-    MembershipFactory(
+    accountant = UserFactory.create(email="accounting@example.com")
+    MembershipFactory.create(
         organization=acme, user=accountant, role=Role.COLLABORATOR, billing_rights=True
     )
     credit(acme, "100.00")
@@ -578,13 +578,13 @@ def _race(today: date) -> tuple[list[int], list[BaseException]]:
 )
 def test_two_sweeps_at_once_renew_each_product_once() -> None:
     for n in range(RACE_ROUNDS):
-        org = OrganizationFactory(name=f"Race {n}", slug=f"race-{n}")
-        MembershipFactory(organization=org, role=Role.LEGAL_REPRESENTATIVE)
+        org = OrganizationFactory.create(name=f"Race {n}", slug=f"race-{n}")
+        MembershipFactory.create(organization=org, role=Role.LEGAL_REPRESENTATIVE)
         credit(org, "1000.00")
         products = [due_product(org, name=f"race{n}-{i}.ch") for i in range(RACE_PRODUCTS)]
         # A second payer whose balance covers only one of its two products.
-        short = OrganizationFactory(name=f"Short {n}", slug=f"short-{n}")
-        MembershipFactory(organization=short, role=Role.LEGAL_REPRESENTATIVE)
+        short = OrganizationFactory.create(name=f"Short {n}", slug=f"short-{n}")
+        MembershipFactory.create(organization=short, role=Role.LEGAL_REPRESENTATIVE)
         credit(short, "20.00")
         short_products = [due_product(short, name=f"short{n}-{i}.ch") for i in range(2)]
 

@@ -38,7 +38,7 @@ def _static_root_exists(settings: Settings) -> None:
 def product(
     org: Organization, name: str, expires_on: date, price: str, **fields: object
 ) -> Product:
-    return ProductFactory(  # type: ignore[no-any-return]
+    return ProductFactory.create(
         organization=org, name=name, expires_on=expires_on, price=Decimal(price), **fields
     )
 
@@ -103,8 +103,8 @@ def test_timeline_excludes_other_organizations(acme: Organization, alice: User, 
 def test_timeline_of_collaborator_with_accounting_shows_products_given_to_them(
     acme: Organization,
 ) -> None:
-    accountant = UserFactory()
-    MembershipFactory(
+    accountant = UserFactory.create()
+    MembershipFactory.create(
         organization=acme, user=accountant, role=Role.COLLABORATOR, billing_rights=True
     )
     given = product(acme, "given.ch", date(2026, 4, 1), "15")
@@ -143,8 +143,8 @@ def test_timeline_is_one_query_whatever_the_size(
 def test_timeline_is_one_query_for_collaborator(
     acme: Organization, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    accountant = UserFactory()
-    member = MembershipFactory(
+    accountant = UserFactory.create()
+    member = MembershipFactory.create(
         organization=acme, user=accountant, role=Role.COLLABORATOR, billing_rights=True
     )
     for n in range(10):

@@ -22,7 +22,7 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pyotp
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no py.typed
 from django.utils import translation
 from playwright.sync_api import (
     Browser,

@@ -172,7 +172,7 @@ def cast(acme: Organization, alice: User, bob: User) -> Cast:
     organization yet and holds a pending invitation to Acme."""
     from tests.factories import UserFactory
 
-    erin = UserFactory(email="erin@example.com", first_name="Erin", last_name="Weber")
+    erin = UserFactory.create(email="erin@example.com", first_name="Erin", last_name="Weber")
     invitation = services.do_invite_member(
         acme, email=erin.email, role=Role.COLLABORATOR, actor=alice
     )
@@ -255,12 +255,13 @@ def _tab_to(page: Page, name: str, limit: int = 30) -> None:
 
 
 def _focus_ring(page: Page) -> dict[str, str]:
-    return page.evaluate(
+    ring: dict[str, str] = page.evaluate(
         """() => {
             const s = getComputedStyle(document.activeElement);
             return {style: s.outlineStyle, width: s.outlineWidth, color: s.outlineColor};
         }"""
     )
+    return ring
 
 
 def test_keyboard_focus_on_a_link_is_visible(page: Page, cast: Cast) -> None:

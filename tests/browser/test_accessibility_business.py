@@ -118,7 +118,7 @@ def story(
     theirs: Product = ProductFactory.create(
         organization=acme,
         name="bianchi-photo.ch",
-        owner=ContactFactory(organization=acme, name="Marco Bianchi"),
+        owner=ContactFactory.create(organization=acme, name="Marco Bianchi"),
         payer=studio_carol,
         expires_on=today + timedelta(40),
         auto_renew=True,

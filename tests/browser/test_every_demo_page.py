@@ -89,12 +89,13 @@ class Crawl:
 
 def sideways_overflow(page: Page) -> list[str]:
     """The page, or a table's scrolling box, wider than the screen shows."""
-    return page.evaluate(
+    boxes: list[str] = page.evaluate(
         """() => [document.documentElement, ...document.querySelectorAll('.table-wrap')]
             .filter(el => el.scrollWidth - el.clientWidth > 1)
             .map(el => (el === document.documentElement ? 'the page' : el.className) + ' by '
                  + (el.scrollWidth - el.clientWidth) + 'px')"""
     )
+    return boxes
 
 
 def links_on(page: Page, origin: str) -> list[str]:

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.browser
 def run_what_beat_finds_due_at_start(schedule_file: Path) -> set[str]:
     celery_app.loader.import_default_modules()  # the tasks, as a worker registers them
     beat = CatchUpScheduler(app=celery_app, schedule_filename=str(schedule_file), lazy=False)
-    due = {name for name, entry in beat.schedule.items() if entry.is_due().is_due}
+    due = {name for name, entry in beat.schedule.items() if entry.is_due().is_due}  # type: ignore[attr-defined]  # a namedtuple in Celery
     for name in due & set(celery_app.conf.beat_schedule):
-        celery_app.tasks[beat.schedule[name].task].apply()
+        task = beat.schedule[name].task
+        assert task is not None
+        celery_app.tasks[task].apply()
     beat.close()
     return due
 

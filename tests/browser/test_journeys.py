@@ -96,7 +96,7 @@ def test_sign_up_says_check_your_inbox_and_signs_nobody_in(page: Page) -> None:
 
 
 def test_sign_up_with_a_taken_address_looks_the_same_and_creates_nothing(page: Page) -> None:
-    UserFactory(email=FOUNDER_EMAIL)
+    UserFactory.create(email=FOUNDER_EMAIL)
 
     fill_in_sign_up(page)
 
@@ -151,7 +151,7 @@ def test_invite_member_is_accepted_by_bob_in_his_own_browser(
 ) -> None:
     founder = sign_up(page)
     org = Organization.objects.get(name=ORG_NAME)
-    bob = UserFactory(email="bob@example.com", first_name="Bob", last_name="Meier")
+    bob = UserFactory.create(email="bob@example.com", first_name="Bob", last_name="Meier")
 
     side_nav(page).get_by_role("link", name="Members").click()
     page.get_by_role("link", name="Invite a member").click()
@@ -245,7 +245,7 @@ def test_invitation_opened_by_another_account_offers_no_accept_button(
     expect(
         page.get_by_role("status").filter(has_text="We sent an invitation to bob@example.com")
     ).to_be_visible()
-    dave = UserFactory(email="dave@example.com")
+    dave = UserFactory.create(email="dave@example.com")
 
     dave_page = new_context().new_page()
     sign_in(dave_page, dave)

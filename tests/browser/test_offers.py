@@ -9,6 +9,7 @@ DEBUG on and serves the URLs a DEBUG process has) and follows their links as a p
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -104,7 +105,7 @@ def test_post_find_the_excerpt_propose_then_cancel_from_the_email(
     ).to_be_visible()
     expect(carol_page.get_by_text("Proposal sent", exact=True)).to_be_visible()
     proposal = Proposal.objects.get(request=offer)
-    assert (proposal.price_estimate, proposal.timeline) == (2500, "3 weeks")
+    assert (proposal.price_estimate, proposal.timeline) == (Decimal(2500), "3 weeks")
 
     alice_page.goto(f"/orgs/acme/offers/{offer.pk}/")
     expect(alice_page.get_by_role("heading", name="1 proposal")).to_be_visible()

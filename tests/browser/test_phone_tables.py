@@ -21,11 +21,12 @@ PHONE = {"width": 390, "height": 844}
 
 def sideways_overflow(page: Page) -> list[str]:
     """Every box (the page, a table's scrolling box) wider than what shows of it."""
-    return page.evaluate(
+    boxes: list[str] = page.evaluate(
         """() => [document.documentElement, ...document.querySelectorAll('.table-wrap')]
             .filter(el => el.scrollWidth - el.clientWidth > 1)
             .map(el => (el.className || el.tagName) + ': ' + (el.scrollWidth - el.clientWidth))"""
     )
+    return boxes
 
 
 def test_the_two_factor_methods_fit_a_phone(new_context: NewContext, alice: User) -> None:
@@ -45,7 +46,7 @@ def test_the_two_factor_methods_fit_a_phone(new_context: NewContext, alice: User
 
 def test_the_products_fit_a_phone(new_context: NewContext, alice: User, acme: Organization) -> None:
     for n in range(3):
-        ProductFactory(organization=acme, name=f"shop-{n}.acme-holding-international.ch")
+        ProductFactory.create(organization=acme, name=f"shop-{n}.acme-holding-international.ch")
     turn_on_two_factor(alice)
     page = new_context(viewport=PHONE).new_page()
     sign_in_with_authenticator(page, alice)
@@ -58,7 +59,7 @@ def test_a_products_expiry_date_stays_on_one_line_on_a_desktop(
     page: Page, alice: User, acme: Organization
 ) -> None:
     """Issue 13, section 2: "15 December 2026" wrapped over three lines."""
-    ProductFactory(organization=acme, name="shop.acme-holding-international.ch")
+    ProductFactory.create(organization=acme, name="shop.acme-holding-international.ch")
     turn_on_two_factor(alice)
     sign_in_with_authenticator(page, alice)
     page.goto(f"/orgs/{acme.slug}/products/")

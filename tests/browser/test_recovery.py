@@ -32,7 +32,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 256
 @pytest.fixture
 def grace(live_server: Any) -> User:
     """Grace lost her phone: an authenticator app she cannot use any more."""
-    user = UserFactory(email="grace@example.com", first_name="Grace")
+    user = UserFactory.create(email="grace@example.com", first_name="Grace")
     do_create_organization("Grace Sàrl", creator=user)
     turn_on_two_factor(user)
     return user
@@ -40,7 +40,7 @@ def grace(live_server: Any) -> User:
 
 @pytest.fixture
 def agent(live_server: Any) -> User:
-    user = UserFactory(email="agent@example.com", first_name="Agent", is_staff=True)
+    user = UserFactory.create(email="agent@example.com", first_name="Agent", is_staff=True)
     user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     turn_on_two_factor(user)
     return user

@@ -38,7 +38,7 @@ def _page_with_security_key(new_context: NewContext) -> Page:
 
 @pytest.fixture
 def frank(live_server: Any) -> User:
-    user = UserFactory(email="frank@example.com", first_name="Frank")
+    user = UserFactory.create(email="frank@example.com", first_name="Frank")
     do_create_organization("Frank GmbH", creator=user)
     return user
 

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_create_assign_and_filter_by_a_tag(page: Page, alice: User, acme: Organization) -> None:
-    first = ProductFactory(organization=acme, name="acme.ch")
-    second = ProductFactory(organization=acme, name="acme-shop.ch")
-    ProductFactory(organization=acme, name="old-brand.ch")
+    first = ProductFactory.create(organization=acme, name="acme.ch")
+    second = ProductFactory.create(organization=acme, name="acme-shop.ch")
+    ProductFactory.create(organization=acme, name="old-brand.ch")
     sign_in(page, alice)
     page.goto("/orgs/acme/products/")
 
@@ -97,7 +97,7 @@ def test_the_picker_opens_over_the_table_and_offers_a_tag_typed_without_spaces(
     """Issue 13, defect 4: the picker opened inside the Tags cell and squeezed every column, and
     "clientivip" found no "Clienti VIP". Now it is a popover, fully on screen, the columns keep
     their widths, the colours show as swatches, and the existing tag is offered."""
-    ProductFactory(organization=acme, name="acme.ch")
+    ProductFactory.create(organization=acme, name="acme.ch")
     do_create_tag(membership(alice, acme), name="Clienti VIP", colour="#0b5cad", actor=alice)
     sign_in(page, alice)
     page.goto("/orgs/acme/products/")

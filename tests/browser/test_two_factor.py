@@ -47,7 +47,7 @@ CODE_REFUSED = "This code is not right, or it was already used."
 
 @pytest.fixture
 def giulia(db: None) -> User:
-    return UserFactory(email="giulia@example.com", first_name="Giulia", last_name="Rossi")
+    return UserFactory.create(email="giulia@example.com", first_name="Giulia", last_name="Rossi")
 
 
 @pytest.fixture

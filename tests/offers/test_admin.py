@@ -26,7 +26,7 @@ REPORTS = "/admin/offers/report/"
 
 @pytest.fixture
 def superuser(db: Any) -> User:
-    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    return UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_customers_and_partners_do_not_reach_the_admin(
 
 
 def test_staff_without_the_permission_get_403(offer: OfferRequest, partner: PartnerProfile) -> None:
-    client = signed_in(UserFactory(email="intern@example.com", is_staff=True))
+    client = signed_in(UserFactory.create(email="intern@example.com", is_staff=True))
 
     for url in [PARTNERS, REQUESTS, REPORTS]:
         assert client.get(url).status_code == 403, url
@@ -69,7 +69,7 @@ def test_staff_without_the_permission_get_403(offer: OfferRequest, partner: Part
 def test_support_moderates_requests_but_does_not_grant_partner_status(
     offer: OfferRequest, partner: PartnerProfile
 ) -> None:
-    support = UserFactory(email="support@example.com", is_staff=True)
+    support = UserFactory.create(email="support@example.com", is_staff=True)
     support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     client = signed_in(support)
 
@@ -95,7 +95,7 @@ def test_partner_list_shows_status_and_categories(
 def test_adding_a_profile_grants_partner_status_with_subscriptions(
     as_superuser: Client, superuser: User
 ) -> None:
-    org = OrganizationFactory(name="Web Agency")
+    org = OrganizationFactory.create(name="Web Agency")
 
     response = as_superuser.post(
         f"{PARTNERS}add/",

@@ -220,8 +220,8 @@ def test_detail_of_a_request_that_does_not_match_is_a_404(
 def test_any_member_of_the_partner_may_read(
     partner: PartnerProfile, studio_carol: Organization, offer: OfferRequest
 ) -> None:
-    collaborator = UserFactory()
-    MembershipFactory(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
+    collaborator = UserFactory.create()
+    MembershipFactory.create(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
 
     response = _client(collaborator, studio_carol).get(f"{OFFERS}{offer.pk}/")
 

@@ -51,14 +51,16 @@ def cancelled_events() -> int:
     return AuditEvent.objects.filter(action="offer_request.cancelled").count()
 
 
-def test_cancel_link_in_the_email_is_absolute_and_names_the_request(posted_request: OfferRequest):
+def test_cancel_link_in_the_email_is_absolute_and_names_the_request(
+    posted_request: OfferRequest,
+) -> None:
     [mail] = Notification.objects.filter(kind="offer_request_posted")
     [url] = re.findall(r"https?://\S+/offers/cancel/\S+/", mail.body_text)
     assert url.startswith("http://localhost:8000/offers/cancel/")
     assert offer_from_cancellation_token(url.rstrip("/").rsplit("/", 1)[1]) == posted_request
 
 
-def test_cancel_link_get_shows_one_button_and_changes_nothing(posted_request: OfferRequest):
+def test_cancel_link_get_shows_one_button_and_changes_nothing(posted_request: OfferRequest) -> None:
     client = Client()
     for _ in range(3):  # a mail scanner, a preview, the person
         response = client.get(link_path(posted_request))
@@ -76,7 +78,7 @@ def test_cancel_link_get_shows_one_button_and_changes_nothing(posted_request: Of
 
 def test_cancel_link_post_cancels_at_once_without_signing_in(
     posted_request: OfferRequest, carol: User, studio_carol: Organization
-):
+) -> None:
     partner: PartnerProfile = make_partner(studio_carol)
     assert posted_request in requests_for(partner)
     client = csrf_client()
@@ -100,14 +102,14 @@ def test_cancel_link_post_cancels_at_once_without_signing_in(
     assert event.data == {"via": "email link"}
 
 
-def test_cancel_link_post_without_csrf_token_changes_nothing(posted_request: OfferRequest):
+def test_cancel_link_post_without_csrf_token_changes_nothing(posted_request: OfferRequest) -> None:
     response = csrf_client().post(link_path(posted_request))
     assert response.status_code == 403
     posted_request.refresh_from_db()
     assert posted_request.status == OfferRequest.Status.OPEN
 
 
-def test_cancel_link_reused_changes_nothing_and_says_so(posted_request: OfferRequest):
+def test_cancel_link_reused_changes_nothing_and_says_so(posted_request: OfferRequest) -> None:
     client = Client()
     client.post(link_path(posted_request))
     posted_request.refresh_from_db()
@@ -123,7 +125,7 @@ def test_cancel_link_reused_changes_nothing_and_says_so(posted_request: OfferReq
 
 
 @pytest.mark.parametrize("position", [0, 10, -3])
-def test_cancel_link_tampered_changes_nothing(posted_request: OfferRequest, position: int):
+def test_cancel_link_tampered_changes_nothing(posted_request: OfferRequest, position: int) -> None:
     token = cancellation_token(posted_request)
     flipped = "A" if token[position] != "A" else "B"
     tampered = token[:position] + flipped + token[position + 1 :]
@@ -141,7 +143,7 @@ def test_cancel_link_tampered_changes_nothing(posted_request: OfferRequest, posi
     assert cancelled_events() == 0
 
 
-def test_cancel_link_truncated_changes_nothing(posted_request: OfferRequest):
+def test_cancel_link_truncated_changes_nothing(posted_request: OfferRequest) -> None:
     token = cancellation_token(posted_request)
     response = Client().post(f"/offers/cancel/{token[:-5]}/")
     assert response.status_code == 404
@@ -151,7 +153,7 @@ def test_cancel_link_truncated_changes_nothing(posted_request: OfferRequest):
 
 def test_cancel_link_of_another_request_cancels_only_that_one(
     alice: User, acme: Organization, posted_request: OfferRequest
-):
+) -> None:
     other = post(alice, acme, title="Another request")
     Client().post(link_path(other))
     posted_request.refresh_from_db()
@@ -162,7 +164,7 @@ def test_cancel_link_of_another_request_cancels_only_that_one(
 
 def test_cancel_link_foreign_token_changes_nothing(
     alice: User, acme: Organization, posted_request: OfferRequest
-):
+) -> None:
     """Tokens the server signed for something else, or naming this request without its nonce."""
     from organizations.models import Invitation
 
@@ -197,7 +199,7 @@ def test_cancel_link_foreign_token_changes_nothing(
 
 def test_cancel_link_of_a_deleted_request_does_not_cancel_a_new_one_with_its_number(
     alice: User, acme: Organization, posted_request: OfferRequest
-):
+) -> None:
     token = cancellation_token(posted_request)
     number = posted_request.pk
     services.do_delete_request(posted_request, actor=alice)
@@ -219,7 +221,7 @@ def test_cancel_link_of_a_deleted_request_does_not_cancel_a_new_one_with_its_num
 )
 def test_cancel_link_of_an_ended_request_says_so(
     alice: User, acme: Organization, status: str, heading: str
-):
+) -> None:
     offer = make_request(acme, alice, status=status)
     client = Client()
     response = client.get(link_path(offer))
@@ -232,7 +234,7 @@ def test_cancel_link_of_an_ended_request_says_so(
     assert cancelled_events() == 0
 
 
-def test_cancel_link_of_an_overdue_request_says_it_expired(alice: User, acme: Organization):
+def test_cancel_link_of_an_overdue_request_says_it_expired(alice: User, acme: Organization) -> None:
     offer = make_request(acme, alice, valid_until=timezone.localdate() - timedelta(days=1))
     html = Client().get(link_path(offer)).content.decode()
     assert "This request has expired" in html

@@ -66,8 +66,8 @@ def test_the_chosen_partner_sees_that_it_was_chosen_and_the_customers_contacts(
 def test_a_partner_not_chosen_sees_nothing_more(
     request_with_contacts: OfferRequest, chosen: Proposal
 ) -> None:
-    other = OrganizationFactory(name="Other Web")
-    member = MembershipFactory(organization=other, role="legal_representative").user
+    other = OrganizationFactory.create(name="Other Web")
+    member = MembershipFactory.create(organization=other, role="legal_representative").user
     propose_other = make_partner(other, name="Other Web")
     Proposal.objects.create(
         request=request_with_contacts, partner=propose_other, author=member, message="Hi"

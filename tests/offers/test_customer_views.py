@@ -18,7 +18,7 @@ from core.models import AuditEvent, Notification
 from offers import services
 from offers.models import OfferRequest, Proposal
 from organizations.models import Organization, PartnerProfile
-from tests.conftest import signed_in
+from tests.conftest import ClientResponse, signed_in
 from tests.offers.test_services import make_partner, make_request, propose, request_data
 
 
@@ -51,7 +51,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
     return {k: "" if v is None else v for k, v in data.items()}
 
 
-def main_of(response: Any) -> str:
+def main_of(response: ClientResponse) -> str:
     return response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
 
 
@@ -71,7 +71,7 @@ def pages(mailboxes_request: OfferRequest, proposal: Proposal) -> list[str]:
 
 def test_offer_pages_are_404_for_an_outsider(
     as_dave: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     for page in pages(mailboxes_request, proposal):
         assert as_dave.get(page).status_code == 404, page
         assert as_dave.post(page, form_data()).status_code == 404, page
@@ -82,7 +82,7 @@ def test_offer_pages_are_404_for_an_outsider(
 
 def test_offer_pages_ask_an_anonymous_visitor_to_sign_in(
     mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     for page in pages(mailboxes_request, proposal):
         response = Client().get(page)
         assert response.status_code == 302
@@ -91,7 +91,7 @@ def test_offer_pages_ask_an_anonymous_visitor_to_sign_in(
 
 def test_another_organizations_request_is_404_under_its_own_slug(
     as_dave: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     """dave is legal representative of Keller: Acme's request is not found under /orgs/keller/."""
     for name, args in [
         ("request-detail", [mailboxes_request.pk]),
@@ -109,7 +109,7 @@ def test_another_organizations_request_is_404_under_its_own_slug(
 @pytest.mark.parametrize("name", ["request-close", "request-delete", "proposal-choose"])
 def test_actions_are_403_for_a_collaborator_who_did_not_post(
     as_erin: Client, mailboxes_request: OfferRequest, proposal: Proposal, name: str
-):
+) -> None:
     args = (
         [mailboxes_request.pk, proposal.pk] if name == "proposal-choose" else [mailboxes_request.pk]
     )
@@ -125,7 +125,7 @@ def test_actions_are_403_for_a_collaborator_who_did_not_post(
 
 def test_a_collaborator_reads_the_request_without_actions(
     as_erin: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_erin.get(url("request-detail", mailboxes_request.pk))
     assert response.status_code == 200
     main = main_of(response)
@@ -137,7 +137,7 @@ def test_a_collaborator_reads_the_request_without_actions(
 
 def test_a_collaborator_manages_the_request_they_posted(
     as_erin: Client, erin: User, acme: Organization
-):
+) -> None:
     own = make_request(acme, erin)
     assert as_erin.get(url("request-close", own.pk)).status_code == 200
     assert as_erin.post(url("request-close", own.pk)).status_code == 302
@@ -148,7 +148,7 @@ def test_a_collaborator_manages_the_request_they_posted(
 # --- The list -----------------------------------------------------------------------------------
 
 
-def test_request_list_empty_says_what_to_do(as_alice: Client):
+def test_request_list_empty_says_what_to_do(as_alice: Client) -> None:
     response = as_alice.get(url("request-list"))
     assert response.status_code == 200
     main = main_of(response)
@@ -160,7 +160,7 @@ def test_request_list_empty_says_what_to_do(as_alice: Client):
 
 def test_request_list_shows_each_request_with_its_status(
     as_erin: Client, alice: User, acme: Organization, dave: User
-):
+) -> None:
     make_request(acme, alice, title="Running one")
     make_request(acme, alice, title="Closed one", status=OfferRequest.Status.CLOSED)
     make_request(acme, alice, title="Closed by the link", status=OfferRequest.Status.CANCELLED)
@@ -177,7 +177,7 @@ def test_request_list_shows_each_request_with_its_status(
     assert "1 of 3 open requests" in main
 
 
-def test_request_list_is_paginated(as_alice: Client, alice: User, acme: Organization):
+def test_request_list_is_paginated(as_alice: Client, alice: User, acme: Organization) -> None:
     for n in range(25):
         make_request(acme, alice, title=f"Request number {n:02d}", status="closed")
     first = main_of(as_alice.get(url("request-list")))
@@ -189,7 +189,9 @@ def test_request_list_is_paginated(as_alice: Client, alice: User, acme: Organiza
     assert "Page 2 of 2" in second
 
 
-def test_request_list_at_the_limit_explains_it(as_alice: Client, alice: User, acme: Organization):
+def test_request_list_at_the_limit_explains_it(
+    as_alice: Client, alice: User, acme: Organization
+) -> None:
     for _ in range(services.MAX_OPEN_REQUESTS):
         make_request(acme, alice)
     main = main_of(as_alice.get(url("request-list")))
@@ -200,7 +202,7 @@ def test_request_list_at_the_limit_explains_it(as_alice: Client, alice: User, ac
 # --- Posting ------------------------------------------------------------------------------------
 
 
-def test_request_create_is_prefilled_from_the_profile(as_alice: Client, alice: User):
+def test_request_create_is_prefilled_from_the_profile(as_alice: Client, alice: User) -> None:
     alice.phone = "+41215550101"
     alice.language = "it"
     alice.save(update_fields=["phone", "language"])
@@ -222,7 +224,7 @@ def test_request_create_is_prefilled_from_the_profile(as_alice: Client, alice: U
 
 def test_request_create_posts_with_edited_contacts(
     as_bob: Client, bob: User, acme: Organization, studio_partner: PartnerProfile
-):
+) -> None:
     response = as_bob.post(
         url("request-create"),
         form_data(contact_name="Projects desk", contact_email="projects@acme.example"),
@@ -240,7 +242,7 @@ def test_request_create_posts_with_edited_contacts(
     assert Notification.objects.filter(kind="offer_request_excerpt").count() == 1
 
 
-def test_request_create_by_a_collaborator(as_erin: Client, erin: User):
+def test_request_create_by_a_collaborator(as_erin: Client, erin: User) -> None:
     response = as_erin.post(url("request-create"), form_data(contact_email="erin@example.com"))
     assert response.status_code == 302
     assert OfferRequest.objects.get().created_by == erin
@@ -261,7 +263,7 @@ def test_request_create_by_a_collaborator(as_erin: Client, erin: User):
 )
 def test_request_create_bad_input_keeps_what_was_typed(
     as_alice: Client, field: str, value: str, message: str
-):
+) -> None:
     data = form_data(**{"title": "Our new shop", "description": "Typed with care.", field: value})
     response = as_alice.post(url("request-create"), data)
     assert response.status_code == 400
@@ -278,7 +280,7 @@ def test_request_create_bad_input_keeps_what_was_typed(
 
 def test_request_create_at_the_limit_keeps_what_was_typed(
     as_alice: Client, alice: User, acme: Organization
-):
+) -> None:
     for _ in range(services.MAX_OPEN_REQUESTS):
         make_request(acme, alice)
     page = main_of(as_alice.get(url("request-create")))
@@ -294,7 +296,9 @@ def test_request_create_at_the_limit_keeps_what_was_typed(
     assert OfferRequest.objects.count() == services.MAX_OPEN_REQUESTS
 
 
-def test_request_create_rate_limited_says_when_to_try_again(as_alice: Client, settings: Any):
+def test_request_create_rate_limited_says_when_to_try_again(
+    as_alice: Client, settings: Any
+) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "offer-post": (1, 3600)}
     assert as_alice.post(url("request-create"), form_data()).status_code == 302
     response = as_alice.post(url("request-create"), form_data(title="Second one"))
@@ -308,7 +312,7 @@ def test_request_create_rate_limited_says_when_to_try_again(as_alice: Client, se
 
 def test_request_detail_shows_the_request_and_its_proposals(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_alice.get(url("request-detail", mailboxes_request.pk))
     assert response.status_code == 200
     main = main_of(response)
@@ -328,13 +332,15 @@ def test_request_detail_shows_the_request_and_its_proposals(
 
 def test_request_detail_without_proposals_says_what_happens(
     as_alice: Client, mailboxes_request: OfferRequest
-):
+) -> None:
     main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "No proposal yet" in main
     assert "we email you for each one" in main
 
 
-def test_an_open_request_is_ended_with_one_verb(as_alice: Client, mailboxes_request: OfferRequest):
+def test_an_open_request_is_ended_with_one_verb(
+    as_alice: Client, mailboxes_request: OfferRequest
+) -> None:
     """Issue 13: "close / delete / cancel" for the same thing. An open request offers Close only;
     deleting for good comes once it is no longer open."""
     main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
@@ -342,6 +348,7 @@ def test_an_open_request_is_ended_with_one_verb(as_alice: Client, mailboxes_requ
     assert "Delete" not in main
     assert "cancel" not in main.lower()
 
+    assert mailboxes_request.created_by is not None
     services.do_close_request(mailboxes_request, actor=mailboxes_request.created_by)
     main = main_of(as_alice.get(url("request-detail", mailboxes_request.pk)))
     assert "Delete the request" in main
@@ -353,7 +360,7 @@ def test_an_open_request_is_ended_with_one_verb(as_alice: Client, mailboxes_requ
 
 def test_request_close_get_asks_and_changes_nothing(
     as_alice: Client, mailboxes_request: OfferRequest
-):
+) -> None:
     response = as_alice.get(url("request-close", mailboxes_request.pk))
     assert response.status_code == 200
     assert "once you have found a solution" in main_of(response)
@@ -361,7 +368,7 @@ def test_request_close_get_asks_and_changes_nothing(
     assert mailboxes_request.status == OfferRequest.Status.OPEN
 
 
-def test_request_close_post_closes_it(as_bob: Client, mailboxes_request: OfferRequest):
+def test_request_close_post_closes_it(as_bob: Client, mailboxes_request: OfferRequest) -> None:
     response = as_bob.post(url("request-close", mailboxes_request.pk), follow=True)
     assert "is closed. Partners no longer see it." in main_of(response)
     mailboxes_request.refresh_from_db()
@@ -371,7 +378,7 @@ def test_request_close_post_closes_it(as_bob: Client, mailboxes_request: OfferRe
 
 def test_request_close_of_an_ended_request_says_so(
     as_alice: Client, mailboxes_request: OfferRequest
-):
+) -> None:
     as_alice.post(url("request-close", mailboxes_request.pk))
     response = as_alice.post(url("request-close", mailboxes_request.pk), follow=True)
     assert "This request is closed already." in main_of(response)
@@ -382,7 +389,7 @@ def test_request_close_of_an_ended_request_says_so(
 
 def test_request_delete_get_names_what_happens_and_changes_nothing(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_alice.get(url("request-delete", mailboxes_request.pk))
     main = main_of(response)
     assert "The request and its 1 proposal will be deleted for good" in main
@@ -392,7 +399,7 @@ def test_request_delete_get_names_what_happens_and_changes_nothing(
 
 def test_request_delete_post_deletes_it(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_alice.post(url("request-delete", mailboxes_request.pk), follow=True)
     assert response.redirect_chain[-1][0] == url("request-list")
     assert "is deleted" in main_of(response)
@@ -403,7 +410,7 @@ def test_request_delete_post_deletes_it(
 
 def test_proposal_choose_get_names_what_happens_and_changes_nothing(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_alice.get(url("proposal-choose", mailboxes_request.pk, proposal.pk))
     main = main_of(response)
     assert "Choose the proposal of Studio Carol" in main
@@ -415,7 +422,7 @@ def test_proposal_choose_get_names_what_happens_and_changes_nothing(
 
 def test_proposal_choose_post_closes_and_tells_the_partners(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     response = as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk), follow=True)
     main = main_of(response)
     assert "You chose the proposal of Studio Carol" in main
@@ -430,7 +437,7 @@ def test_proposal_choose_post_closes_and_tells_the_partners(
 
 def test_proposal_choose_twice_says_it_is_closed(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk))
     response = as_alice.post(url("proposal-choose", mailboxes_request.pk, proposal.pk), follow=True)
     assert "This request is closed already." in main_of(response)
@@ -443,7 +450,7 @@ def test_proposal_choose_of_another_request_is_404(
     acme: Organization,
     mailboxes_request: OfferRequest,
     studio_partner: PartnerProfile,
-):
+) -> None:
     elsewhere = propose(make_request(acme, alice, title="Other"), studio_partner)
     response = as_alice.post(url("proposal-choose", mailboxes_request.pk, elsewhere.pk))
     assert response.status_code == 404
@@ -453,7 +460,7 @@ def test_proposal_choose_of_another_request_is_404(
 
 def test_action_pages_change_nothing_on_get(
     as_alice: Client, mailboxes_request: OfferRequest, proposal: Proposal
-):
+) -> None:
     for page in pages(mailboxes_request, proposal):
         as_alice.get(page)
     mailboxes_request.refresh_from_db()
@@ -464,7 +471,7 @@ def test_action_pages_change_nothing_on_get(
 
 def test_request_pages_in_italian_use_the_italian_language(
     alice: User, mailboxes_request: OfferRequest
-):
+) -> None:
     """Pages follow the user's language (the Italian text comes with the translation pass)."""
     alice.language = "it"
     alice.save(update_fields=["language"])

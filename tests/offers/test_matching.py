@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer() -> Organization:
-    return OrganizationFactory(name="Acme SA", slug="acme")
+    return OrganizationFactory.create(name="Acme SA", slug="acme")
 
 
 def new_partner(**fields: Any) -> PartnerProfile:
     """A new partner, of an organization of its own, with `fields` (categories, regions...)."""
-    return make_partner(OrganizationFactory(), **fields)
+    return make_partner(OrganizationFactory.create(), **fields)
 
 
 def reaches(offer: OfferRequest, p: PartnerProfile) -> bool:
@@ -38,7 +38,7 @@ def reaches(offer: OfferRequest, p: PartnerProfile) -> bool:
     return forward
 
 
-def test_matching_by_category(customer: Organization):
+def test_matching_by_category(customer: Organization) -> None:
     offer = make_request(customer, category="website")
     assert reaches(offer, new_partner(categories=("website",)))
     assert not reaches(offer, new_partner(categories=("mail_setup", "domains")))
@@ -57,7 +57,7 @@ def test_matching_by_category(customer: Organization):
 )
 def test_matching_by_region(
     customer: Organization, request_region: str, partner_regions: list[str], expected: bool
-):
+) -> None:
     offer = make_request(customer, category="website", region=request_region)
     assert reaches(offer, new_partner(categories=("website",), regions=partner_regions)) is expected
 
@@ -72,13 +72,13 @@ def test_matching_by_region(
 )
 def test_matching_by_language(
     customer: Organization, request_language: str, partner_languages: list[str], expected: bool
-):
+) -> None:
     offer = make_request(customer, category="website", language=request_language)
     p = new_partner(categories=("website",), languages=partner_languages)
     assert reaches(offer, p) is expected
 
 
-def test_matching_needs_category_region_and_language_together(customer: Organization):
+def test_matching_needs_category_region_and_language_together(customer: Organization) -> None:
     offer = make_request(customer, category="website", region="it", language="it")
     assert reaches(offer, new_partner(categories=("website",), regions=["it"], languages=["it"]))
     assert not reaches(
@@ -92,14 +92,14 @@ def test_matching_needs_category_region_and_language_together(customer: Organiza
     )
 
 
-def test_matching_skips_inactive_partners(customer: Organization):
+def test_matching_skips_inactive_partners(customer: Organization) -> None:
     offer = make_request(customer, category="website")
     inactive = new_partner(categories=("website",), is_active=False)
     assert inactive not in partners_for(offer)
     assert not requests_for(inactive).exists()
 
 
-def test_matching_skips_the_partners_own_organization(customer: Organization):
+def test_matching_skips_the_partners_own_organization(customer: Organization) -> None:
     own = make_partner(customer, categories=("website",))
     offer = make_request(customer, category="website")
     assert not reaches(offer, own)
@@ -116,7 +116,9 @@ def test_matching_skips_the_partners_own_organization(customer: Organization):
     ],
     ids=["cancelled", "closed", "expired", "overdue", "hidden"],
 )
-def test_requests_for_shows_only_valid_requests(customer: Organization, fields: dict[str, Any]):
+def test_requests_for_shows_only_valid_requests(
+    customer: Organization, fields: dict[str, Any]
+) -> None:
     p = new_partner(categories=("website",))
     today = timezone.localdate()
     offer = make_request(
@@ -131,14 +133,14 @@ def test_requests_for_shows_only_valid_requests(customer: Organization, fields: 
     assert offer not in valid_requests()
 
 
-def test_requests_for_includes_the_last_day_of_validity(customer: Organization):
+def test_requests_for_includes_the_last_day_of_validity(customer: Organization) -> None:
     p = new_partner(categories=("website",))
     offer = make_request(customer, category="website", valid_until=timezone.localdate())
     assert offer.is_valid()
     assert offer in requests_for(p)
 
 
-def test_matching_agrees_both_ways_over_every_combination(customer: Organization):
+def test_matching_agrees_both_ways_over_every_combination(customer: Organization) -> None:
     """Every partner shape against every request shape: the two functions give the same pairs,
     and a pair matches exactly when the rule written out here says so."""
     region_choices: list[list[str]] = [[], ["ch-fr"], ["ch-de", "it"]]

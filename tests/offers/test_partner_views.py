@@ -303,8 +303,8 @@ def test_detail_of_its_own_organization_request_is_a_404(
 def test_any_member_of_the_partner_may_open_a_request(
     partner: PartnerProfile, studio_carol: Organization, offer: OfferRequest
 ) -> None:
-    collaborator = UserFactory()
-    MembershipFactory(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
+    collaborator = UserFactory.create()
+    MembershipFactory.create(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
 
     response = signed_in(collaborator).get(detail(offer))
 
@@ -316,11 +316,11 @@ def test_email_link_without_org_opens_the_partner_the_request_reached(
     carol: User, partner: PartnerProfile, acme: Organization
 ) -> None:
     """carol is in two partner organizations; the first by name does not take consulting."""
-    agency = OrganizationFactory(name="Aardvark Agency", slug="aardvark")
-    MembershipFactory(organization=agency, user=carol, role=Role.ADMINISTRATOR)
+    agency = OrganizationFactory.create(name="Aardvark Agency", slug="aardvark")
+    MembershipFactory.create(organization=agency, user=carol, role=Role.ADMINISTRATOR)
     make_partner(agency, categories=("mail_setup",))
     consulting = make_offer(acme, category="consulting")
-    make_partner(OrganizationFactory(name="Zeta"), categories=("consulting",))
+    make_partner(OrganizationFactory.create(name="Zeta"), categories=("consulting",))
     partner.subscriptions.create(category="consulting")
     client = signed_in(carol)
 
@@ -502,8 +502,8 @@ def test_settings_with_errors_keep_what_was_typed(
 def test_settings_are_for_legal_representatives_and_administrators(
     partner: PartnerProfile, studio_carol: Organization, offer: OfferRequest
 ) -> None:
-    collaborator = UserFactory()
-    MembershipFactory(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
+    collaborator = UserFactory.create()
+    MembershipFactory.create(organization=studio_carol, user=collaborator, role=Role.COLLABORATOR)
     client = signed_in(collaborator)
 
     response = client.get(SETTINGS)

@@ -95,8 +95,8 @@ def test_offer_for_partner_keeps_a_request_it_proposed_on_after_unsubscribing(
 def test_send_proposal_stores_it_and_emails_the_poster_and_legal_representatives(
     partner: PartnerProfile, carol: User, alice: User, bob: User, erin: User, acme: Organization
 ) -> None:
-    other_legal = UserFactory(email="lea@example.com", language="it")
-    MembershipFactory(organization=acme, user=other_legal, role=Role.LEGAL_REPRESENTATIVE)
+    other_legal = UserFactory.create(email="lea@example.com", language="it")
+    MembershipFactory.create(organization=acme, user=other_legal, role=Role.LEGAL_REPRESENTATIVE)
     offer = make_offer(acme, created_by=bob)
 
     proposal = proposals.do_send_proposal(partner, offer, PROPOSAL, actor=carol)
@@ -152,8 +152,8 @@ def test_send_proposal_refused_after_the_request_ended(
 def test_send_proposal_twice_is_refused_even_by_another_member(
     partner: PartnerProfile, offer: OfferRequest, carol: User, studio_carol: Organization
 ) -> None:
-    colleague = UserFactory()
-    MembershipFactory(organization=studio_carol, user=colleague, role=Role.ADMINISTRATOR)
+    colleague = UserFactory.create()
+    MembershipFactory.create(organization=studio_carol, user=colleague, role=Role.ADMINISTRATOR)
     proposals.do_send_proposal(partner, offer, PROPOSAL, actor=carol)
 
     with pytest.raises(proposals.ProposalRefused) as refused:
@@ -224,7 +224,7 @@ def test_report_without_a_reason_is_refused(
 
 @pytest.fixture
 def staff(db: Any) -> User:
-    return UserFactory(email="support@example.com", is_staff=True)
+    return UserFactory.create(email="support@example.com", is_staff=True)
 
 
 def test_hide_request_ends_it_for_partners_and_resolves_its_reports(
@@ -323,11 +323,11 @@ def test_partner_memberships_lists_only_active_partner_organizations(
     carol: User, studio_carol: Organization
 ) -> None:
     make_partner(studio_carol)
-    inactive = OrganizationFactory(name="Old Partner")
+    inactive = OrganizationFactory.create(name="Old Partner")
     make_partner(inactive, active=False)
-    MembershipFactory(organization=inactive, user=carol, role=Role.LEGAL_REPRESENTATIVE)
-    plain = OrganizationFactory(name="A plain customer")
-    MembershipFactory(organization=plain, user=carol, role=Role.LEGAL_REPRESENTATIVE)
+    MembershipFactory.create(organization=inactive, user=carol, role=Role.LEGAL_REPRESENTATIVE)
+    plain = OrganizationFactory.create(name="A plain customer")
+    MembershipFactory.create(organization=plain, user=carol, role=Role.LEGAL_REPRESENTATIVE)
 
     assert [m.organization for m in proposals.partner_memberships(carol)] == [studio_carol]
 
@@ -365,7 +365,7 @@ def _at_once(*actions: Any) -> list[BaseException | None]:
     return outcomes
 
 
-def _postgres_only() -> Any:
+def _postgres_only() -> pytest.MarkDecorator:
     from django.db import connection
 
     return pytest.mark.skipif(
@@ -381,8 +381,8 @@ def test_two_members_proposing_at_once_make_one_proposal(
     carol: User, studio_carol: Organization, alice: User, acme: Organization
 ) -> None:
     partner = make_partner(studio_carol)
-    colleague = UserFactory()
-    MembershipFactory(organization=studio_carol, user=colleague, role=Role.ADMINISTRATOR)
+    colleague = UserFactory.create()
+    MembershipFactory.create(organization=studio_carol, user=colleague, role=Role.ADMINISTRATOR)
     for n in range(RACE_ROUNDS):
         offer = make_offer(acme, created_by=alice, title=f"Race {n}")
 

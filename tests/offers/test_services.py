@@ -112,7 +112,9 @@ def carol_partner(carol: User, studio_carol: Organization) -> PartnerProfile:
 # --- Posting ------------------------------------------------------------------------------------
 
 
-def test_post_request_stores_it_valid_for_30_days_by_default(alice: User, acme: Organization):
+def test_post_request_stores_it_valid_for_30_days_by_default(
+    alice: User, acme: Organization
+) -> None:
     data = request_data()
     del data["validity_days"]
     offer = services.do_post_request(membership(alice, acme), data, actor=alice)
@@ -124,13 +126,15 @@ def test_post_request_stores_it_valid_for_30_days_by_default(alice: User, acme: 
     assert offer.is_valid()
 
 
-def test_post_request_validity_of_90_days_accepted(alice: User, acme: Organization):
+def test_post_request_validity_of_90_days_accepted(alice: User, acme: Organization) -> None:
     offer = post(alice, acme, validity_days=90)
     assert offer.valid_until == timezone.localdate() + timedelta(days=90)
 
 
 @pytest.mark.parametrize("days", [0, 91, -3, "thirty"])
-def test_post_request_validity_out_of_range_refused(alice: User, acme: Organization, days: Any):
+def test_post_request_validity_out_of_range_refused(
+    alice: User, acme: Organization, days: Any
+) -> None:
     with pytest.raises(ValidationError) as caught:
         post(alice, acme, validity_days=days)
     assert "validity_days" in caught.value.message_dict
@@ -138,14 +142,14 @@ def test_post_request_validity_out_of_range_refused(alice: User, acme: Organizat
     assert not Notification.objects.exists()
 
 
-def test_post_request_past_deadline_refused(alice: User, acme: Organization):
+def test_post_request_past_deadline_refused(alice: User, acme: Organization) -> None:
     with pytest.raises(ValidationError) as caught:
         post(alice, acme, deadline=timezone.localdate() - timedelta(days=1))
     assert "deadline" in caught.value.message_dict
     assert not OfferRequest.objects.exists()
 
 
-def test_post_request_unknown_category_refused(alice: User, acme: Organization):
+def test_post_request_unknown_category_refused(alice: User, acme: Organization) -> None:
     with pytest.raises(ValidationError) as caught:
         post(alice, acme, category="plumbing")
     assert "category" in caught.value.message_dict
@@ -154,13 +158,13 @@ def test_post_request_unknown_category_refused(alice: User, acme: Organization):
 
 def test_post_request_for_another_persons_membership_refused(
     alice: User, bob: User, acme: Organization
-):
+) -> None:
     with pytest.raises(PermissionDenied):
         services.do_post_request(membership(bob, acme), request_data(), actor=alice)
     assert not OfferRequest.objects.exists()
 
 
-def test_post_request_is_audited(alice: User, acme: Organization):
+def test_post_request_is_audited(alice: User, acme: Organization) -> None:
     offer = post(alice, acme)
     event = AuditEvent.objects.get(action="offer_request.posted")
     assert event.organization_id == acme.pk
@@ -168,7 +172,9 @@ def test_post_request_is_audited(alice: User, acme: Organization):
     assert event.target_id == str(offer.pk)
 
 
-def test_post_request_sends_confirmation_with_cancellation_link(alice: User, acme: Organization):
+def test_post_request_sends_confirmation_with_cancellation_link(
+    alice: User, acme: Organization
+) -> None:
     offer = post(alice, acme)
     [mail] = emails("offer_request_posted")
     assert mail.to == "alice@example.com"
@@ -183,7 +189,7 @@ def test_post_request_sends_confirmation_with_cancellation_link(alice: User, acm
 
 def test_post_request_confirmation_in_italian_for_an_italian_poster(
     alice: User, acme: Organization
-):
+) -> None:
     alice.language = "it"
     alice.save(update_fields=["language"])
     post(alice, acme)
@@ -193,7 +199,7 @@ def test_post_request_confirmation_in_italian_for_an_italian_poster(
 
 def test_post_request_confirmation_goes_to_the_contact_address_in_the_posters_language(
     bob: User, acme: Organization
-):
+) -> None:
     bob.language = "it"
     bob.save(update_fields=["language"])
     post(bob, acme, contact_email="projects@acme.example", contact_name="Projects desk")
@@ -205,11 +211,11 @@ def test_post_request_confirmation_goes_to_the_contact_address_in_the_posters_la
 
 def test_post_request_excerpt_goes_to_partner_legal_representatives_and_administrators(
     alice: User, acme: Organization, carol: User, carol_partner: PartnerProfile
-):
+) -> None:
     studio = carol_partner.organization
-    admin = MembershipFactory(organization=studio, role=Role.ADMINISTRATOR).user
-    MembershipFactory(organization=studio, role=Role.COLLABORATOR)
-    gone = MembershipFactory(organization=studio, role=Role.ADMINISTRATOR).user
+    admin = MembershipFactory.create(organization=studio, role=Role.ADMINISTRATOR).user
+    MembershipFactory.create(organization=studio, role=Role.COLLABORATOR)
+    gone = MembershipFactory.create(organization=studio, role=Role.ADMINISTRATOR).user
     gone.is_active = False
     gone.save(update_fields=["is_active"])
     post(alice, acme)
@@ -218,17 +224,21 @@ def test_post_request_excerpt_goes_to_partner_legal_representatives_and_administ
     )
 
 
-def test_post_request_reaches_only_matching_active_partners(alice: User, acme: Organization):
-    reached = make_partner(OrganizationFactory(name="Web Ltd"), categories=("website",))
-    MembershipFactory(organization=reached.organization, role=Role.LEGAL_REPRESENTATIVE)
-    other = make_partner(OrganizationFactory(name="Mail Ltd"), categories=("mail_setup",))
-    MembershipFactory(organization=other.organization, role=Role.LEGAL_REPRESENTATIVE)
-    wrong_region = make_partner(OrganizationFactory(), regions=["de"])
-    MembershipFactory(organization=wrong_region.organization, role=Role.LEGAL_REPRESENTATIVE)
-    wrong_language = make_partner(OrganizationFactory(), languages=["de"])
-    MembershipFactory(organization=wrong_language.organization, role=Role.LEGAL_REPRESENTATIVE)
-    inactive = make_partner(OrganizationFactory(), is_active=False)
-    MembershipFactory(organization=inactive.organization, role=Role.LEGAL_REPRESENTATIVE)
+def test_post_request_reaches_only_matching_active_partners(
+    alice: User, acme: Organization
+) -> None:
+    reached = make_partner(OrganizationFactory.create(name="Web Ltd"), categories=("website",))
+    MembershipFactory.create(organization=reached.organization, role=Role.LEGAL_REPRESENTATIVE)
+    other = make_partner(OrganizationFactory.create(name="Mail Ltd"), categories=("mail_setup",))
+    MembershipFactory.create(organization=other.organization, role=Role.LEGAL_REPRESENTATIVE)
+    wrong_region = make_partner(OrganizationFactory.create(), regions=["de"])
+    MembershipFactory.create(organization=wrong_region.organization, role=Role.LEGAL_REPRESENTATIVE)
+    wrong_language = make_partner(OrganizationFactory.create(), languages=["de"])
+    MembershipFactory.create(
+        organization=wrong_language.organization, role=Role.LEGAL_REPRESENTATIVE
+    )
+    inactive = make_partner(OrganizationFactory.create(), is_active=False)
+    MembershipFactory.create(organization=inactive.organization, role=Role.LEGAL_REPRESENTATIVE)
     post(alice, acme, region="ch-fr", language="fr")
     [mail] = emails("offer_request_excerpt")
     assert mail.recipient is not None
@@ -237,7 +247,7 @@ def test_post_request_reaches_only_matching_active_partners(alice: User, acme: O
 
 def test_post_request_excerpt_holds_no_contact_details(
     alice: User, acme: Organization, carol: User, carol_partner: PartnerProfile
-):
+) -> None:
     description = (
         "We need a shop. Call Alice Rossi at +41 21 555 01 01 or write to alice@example.com, "
         "or to the office at office@acme.example / 021 555 02 02. "
@@ -266,7 +276,7 @@ def test_post_request_excerpt_holds_no_contact_details(
 
 def test_post_request_excerpt_in_the_partners_language(
     alice: User, acme: Organization, carol: User, carol_partner: PartnerProfile
-):
+) -> None:
     carol.language = "it"
     carol.save(update_fields=["language"])
     post(alice, acme)
@@ -275,7 +285,7 @@ def test_post_request_excerpt_in_the_partners_language(
     assert mail.recipient == carol
 
 
-def test_post_request_fourth_open_request_refused(alice: User, acme: Organization):
+def test_post_request_fourth_open_request_refused(alice: User, acme: Organization) -> None:
     for n in range(services.MAX_OPEN_REQUESTS):
         post(alice, acme, title=f"Request {n}")
     Notification.objects.all().delete()
@@ -286,7 +296,9 @@ def test_post_request_fourth_open_request_refused(alice: User, acme: Organizatio
     assert not Notification.objects.exists()
 
 
-def test_post_request_ended_and_overdue_requests_free_their_place(alice: User, acme: Organization):
+def test_post_request_ended_and_overdue_requests_free_their_place(
+    alice: User, acme: Organization
+) -> None:
     yesterday = timezone.localdate() - timedelta(days=1)
     make_request(acme, alice, status=OfferRequest.Status.CLOSED)
     make_request(acme, alice, status=OfferRequest.Status.CANCELLED)
@@ -297,21 +309,23 @@ def test_post_request_ended_and_overdue_requests_free_their_place(alice: User, a
     assert post(alice, acme).pk
 
 
-def test_post_request_hidden_request_keeps_its_place(alice: User, acme: Organization):
+def test_post_request_hidden_request_keeps_its_place(alice: User, acme: Organization) -> None:
     for _ in range(services.MAX_OPEN_REQUESTS):
         make_request(acme, alice, hidden_at=timezone.now())
     with pytest.raises(OfferLimitReached):
         post(alice, acme)
 
 
-def test_post_request_limit_counts_per_organization(alice: User, acme: Organization, dave: User):
+def test_post_request_limit_counts_per_organization(
+    alice: User, acme: Organization, dave: User
+) -> None:
     for n in range(services.MAX_OPEN_REQUESTS):
         post(alice, acme, title=f"Request {n}")
     keller = Organization.objects.get(slug="keller")
     assert post(dave, keller).organization == keller
 
 
-def test_post_request_rate_limited(alice: User, acme: Organization, settings: Any):
+def test_post_request_rate_limited(alice: User, acme: Organization, settings: Any) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "offer-post": (2, 3600)}
     for _ in range(2):
         services.do_cancel_request(post(alice, acme), actor=alice)
@@ -323,7 +337,7 @@ def test_post_request_rate_limited(alice: User, acme: Organization, settings: An
 
 def test_post_request_rate_limit_is_per_person(
     alice: User, bob: User, acme: Organization, settings: Any
-):
+) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "offer-post": (1, 3600)}
     post(alice, acme)
     assert post(bob, acme).created_by == bob
@@ -331,7 +345,7 @@ def test_post_request_rate_limit_is_per_person(
 
 def test_post_request_is_limited_per_person_by_the_setting(
     alice: User, acme: Organization, settings: Any
-):
+) -> None:
     allowed, _window = settings.RATE_LIMITS["offer-post"]
     for _ in range(allowed):
         services.do_cancel_request(post(alice, acme), actor=alice)
@@ -344,7 +358,7 @@ def test_post_request_is_limited_per_person_by_the_setting(
 
 def test_cancel_request_ends_it_once(
     alice: User, acme: Organization, carol_partner: PartnerProfile
-):
+) -> None:
     offer = post(alice, acme)
     assert offer in requests_for(carol_partner)
     assert services.do_cancel_request(offer) is True
@@ -360,7 +374,7 @@ def test_cancel_request_ends_it_once(
     assert event.actor is None
 
 
-def test_cancel_request_past_its_validity_changes_nothing(alice: User, acme: Organization):
+def test_cancel_request_past_its_validity_changes_nothing(alice: User, acme: Organization) -> None:
     offer = make_request(acme, alice, valid_until=timezone.localdate() - timedelta(days=1))
     assert services.do_cancel_request(offer) is False
     offer.refresh_from_db()
@@ -371,7 +385,7 @@ def test_cancel_request_past_its_validity_changes_nothing(alice: User, acme: Org
 @pytest.mark.parametrize("closer", ["alice", "bob", "poster"])
 def test_close_request_by_poster_legal_representative_or_administrator(
     request: pytest.FixtureRequest, acme: Organization, erin: User, closer: str
-):
+) -> None:
     offer = make_request(acme, erin)
     actor = erin if closer == "poster" else request.getfixturevalue(closer)
     assert services.do_close_request(offer, actor=actor) is True
@@ -382,7 +396,7 @@ def test_close_request_by_poster_legal_representative_or_administrator(
 
 def test_close_request_by_collaborator_who_did_not_post_refused(
     alice: User, erin: User, acme: Organization
-):
+) -> None:
     offer = make_request(acme, alice)
     with pytest.raises(PermissionDenied):
         services.do_close_request(offer, actor=erin)
@@ -390,7 +404,7 @@ def test_close_request_by_collaborator_who_did_not_post_refused(
     assert offer.status == OfferRequest.Status.OPEN
 
 
-def test_close_request_by_outsider_refused(alice: User, dave: User, acme: Organization):
+def test_close_request_by_outsider_refused(alice: User, dave: User, acme: Organization) -> None:
     offer = make_request(acme, alice)
     with pytest.raises(PermissionDenied):
         services.do_close_request(offer, actor=dave)
@@ -398,7 +412,9 @@ def test_close_request_by_outsider_refused(alice: User, dave: User, acme: Organi
     assert offer.status == OfferRequest.Status.OPEN
 
 
-def test_close_request_twice_changes_nothing_the_second_time(alice: User, acme: Organization):
+def test_close_request_twice_changes_nothing_the_second_time(
+    alice: User, acme: Organization
+) -> None:
     offer = make_request(acme, alice)
     assert services.do_close_request(offer, actor=alice) is True
     ended_at = offer.ended_at
@@ -410,7 +426,7 @@ def test_close_request_twice_changes_nothing_the_second_time(alice: User, acme: 
 
 def test_delete_request_removes_it_with_its_proposals(
     alice: User, acme: Organization, carol_partner: PartnerProfile
-):
+) -> None:
     offer = make_request(acme, alice)
     propose(offer, carol_partner)
     services.do_delete_request(offer, actor=alice)
@@ -424,7 +440,7 @@ def test_delete_request_removes_it_with_its_proposals(
 
 def test_delete_request_by_collaborator_who_did_not_post_refused(
     alice: User, erin: User, acme: Organization
-):
+) -> None:
     offer = make_request(acme, alice)
     with pytest.raises(PermissionDenied):
         services.do_delete_request(offer, actor=erin)
@@ -436,10 +452,12 @@ def test_delete_request_by_collaborator_who_did_not_post_refused(
 
 def test_choose_proposal_closes_the_request_and_tells_every_partner(
     alice: User, acme: Organization, carol: User, carol_partner: PartnerProfile
-):
-    other = make_partner(OrganizationFactory(name="Web Ltd"), name="Web Ltd")
-    other_author = UserFactory(email="web@example.com")
-    MembershipFactory(organization=other.organization, user=other_author, role=Role.COLLABORATOR)
+) -> None:
+    other = make_partner(OrganizationFactory.create(name="Web Ltd"), name="Web Ltd")
+    other_author = UserFactory.create(email="web@example.com")
+    MembershipFactory.create(
+        organization=other.organization, user=other_author, role=Role.COLLABORATOR
+    )
     offer = make_request(acme, alice)
     chosen = propose(offer, carol_partner, author=carol)
     propose(offer, other, author=other_author)
@@ -464,7 +482,7 @@ def test_choose_proposal_closes_the_request_and_tells_every_partner(
 
 def test_choose_proposal_of_an_expired_request_closes_it(
     alice: User, acme: Organization, carol_partner: PartnerProfile
-):
+) -> None:
     offer = make_request(acme, alice, status=OfferRequest.Status.EXPIRED)
     services.do_choose_proposal(propose(offer, carol_partner), actor=alice)
     offer.refresh_from_db()
@@ -474,7 +492,7 @@ def test_choose_proposal_of_an_expired_request_closes_it(
 @pytest.mark.parametrize("status", [OfferRequest.Status.CANCELLED, OfferRequest.Status.CLOSED])
 def test_choose_proposal_of_an_ended_request_refused(
     alice: User, acme: Organization, carol_partner: PartnerProfile, status: str
-):
+) -> None:
     offer = make_request(acme, alice, status=status)
     proposal = propose(offer, carol_partner)
     with pytest.raises(RequestEnded):
@@ -486,7 +504,7 @@ def test_choose_proposal_of_an_ended_request_refused(
 
 def test_choose_proposal_by_collaborator_who_did_not_post_refused(
     alice: User, erin: User, acme: Organization, carol_partner: PartnerProfile
-):
+) -> None:
     offer = make_request(acme, alice)
     proposal = propose(offer, carol_partner)
     with pytest.raises(PermissionDenied):
@@ -498,11 +516,13 @@ def test_choose_proposal_by_collaborator_who_did_not_post_refused(
 
 def test_choose_proposal_outcome_in_each_partners_language(
     alice: User, acme: Organization, carol: User, carol_partner: PartnerProfile
-):
+) -> None:
     carol.language = "it"
     carol.save(update_fields=["language"])
-    other = make_partner(OrganizationFactory(name="Web Ltd"), name="Web Ltd")
-    english = MembershipFactory(organization=other.organization, role=Role.ADMINISTRATOR).user
+    other = make_partner(OrganizationFactory.create(name="Web Ltd"), name="Web Ltd")
+    english = MembershipFactory.create(
+        organization=other.organization, role=Role.ADMINISTRATOR
+    ).user
     offer = make_request(acme, alice)
     chosen = propose(offer, carol_partner, author=carol)
     propose(offer, other)
@@ -520,10 +540,12 @@ def test_choose_proposal_outcome_in_each_partners_language(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL (DATABASE_URL): SQLite serialises writers, so no race happens",
 )
-def test_post_request_at_once_never_passes_the_open_limit(acme: Organization):
+def test_post_request_at_once_never_passes_the_open_limit(acme: Organization) -> None:
     """Several members post at the same instant while one place is left: the organization's row
     lock lets exactly one through; the others get the limit's message."""
-    posters = [MembershipFactory(organization=acme, role=Role.ADMINISTRATOR) for _ in range(4)]
+    posters = [
+        MembershipFactory.create(organization=acme, role=Role.ADMINISTRATOR) for _ in range(4)
+    ]
     for n in range(services.MAX_OPEN_REQUESTS - 1):
         make_request(acme, posters[0].user, title=f"Open {n}")
     barrier = threading.Barrier(len(posters), timeout=30)

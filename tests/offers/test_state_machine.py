@@ -272,7 +272,7 @@ def test_contact_details_only_while_valid(
     settings: Any, alice: User, carol: User, acme: Organization, studio_carol: Organization
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "offer-post": (10_000, 60)}
-    UserFactory(email="support@example.com", is_staff=True)
+    UserFactory.create(email="support@example.com", is_staff=True)
     make_partner(studio_carol, categories=SUBSCRIBED)
 
     run_state_machine_as_test(

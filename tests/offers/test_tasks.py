@@ -29,7 +29,7 @@ def expired_emails() -> list[Notification]:
 
 def test_expire_requests_ends_overdue_requests_and_tells_the_customer_once(
     alice: User, acme: Organization
-):
+) -> None:
     offer = make_request(acme, alice, title="Old request", valid_until=yesterday())
     assert services.expire_requests() == 1
     assert services.expire_requests() == 0
@@ -45,7 +45,9 @@ def test_expire_requests_ends_overdue_requests_and_tells_the_customer_once(
     assert event.organization_id == acme.pk
 
 
-def test_expire_requests_leaves_requests_on_their_last_day_open(alice: User, acme: Organization):
+def test_expire_requests_leaves_requests_on_their_last_day_open(
+    alice: User, acme: Organization
+) -> None:
     offer = make_request(acme, alice, valid_until=timezone.localdate())
     assert services.expire_requests() == 0
     offer.refresh_from_db()
@@ -57,7 +59,9 @@ def test_expire_requests_leaves_requests_on_their_last_day_open(alice: User, acm
     "status",
     [OfferRequest.Status.CANCELLED, OfferRequest.Status.CLOSED, OfferRequest.Status.EXPIRED],
 )
-def test_expire_requests_leaves_ended_requests_alone(alice: User, acme: Organization, status: str):
+def test_expire_requests_leaves_ended_requests_alone(
+    alice: User, acme: Organization, status: str
+) -> None:
     offer = make_request(acme, alice, status=status, valid_until=yesterday())
     assert services.expire_requests() == 0
     offer.refresh_from_db()
@@ -65,7 +69,7 @@ def test_expire_requests_leaves_ended_requests_alone(alice: User, acme: Organiza
     assert not expired_emails()
 
 
-def test_expire_requests_on_a_later_day(alice: User, acme: Organization):
+def test_expire_requests_on_a_later_day(alice: User, acme: Organization) -> None:
     """A beat that was down catches up: `today` decides, not the day the task was due."""
     offer = post(alice, acme, validity_days=1)
     Notification.objects.all().delete()
@@ -76,7 +80,9 @@ def test_expire_requests_on_a_later_day(alice: User, acme: Organization):
     assert len(expired_emails()) == 1
 
 
-def test_expire_requests_email_in_italian_for_an_italian_poster(alice: User, acme: Organization):
+def test_expire_requests_email_in_italian_for_an_italian_poster(
+    alice: User, acme: Organization
+) -> None:
     alice.language = "it"
     alice.save(update_fields=["language"])
     make_request(acme, alice, valid_until=yesterday())
@@ -85,7 +91,9 @@ def test_expire_requests_email_in_italian_for_an_italian_poster(alice: User, acm
     assert mail.language == "it"
 
 
-def test_expire_requests_email_in_english_for_an_english_poster(bob: User, acme: Organization):
+def test_expire_requests_email_in_english_for_an_english_poster(
+    bob: User, acme: Organization
+) -> None:
     make_request(acme, bob, contact_email="projects@acme.example", valid_until=yesterday())
     services.expire_requests()
     [mail] = expired_emails()
@@ -96,7 +104,7 @@ def test_expire_requests_email_in_english_for_an_english_poster(bob: User, acme:
 
 def test_expire_requests_task_is_named_for_beat_and_runs_the_service(
     alice: User, acme: Organization
-):
+) -> None:
     make_request(acme, alice, valid_until=yesterday())
     assert tasks.expire_requests.name == "offers.expire_requests"
     assert tasks.expire_requests.apply().get() == 1
@@ -111,7 +119,7 @@ def test_expire_requests_task_is_named_for_beat_and_runs_the_service(
 )
 def test_expire_requests_from_two_workers_at_once_tells_each_customer_once(
     alice: User, acme: Organization
-):
+) -> None:
     for n in range(20):
         make_request(acme, alice, title=f"Old {n}", valid_until=yesterday())
     barrier = threading.Barrier(2, timeout=30)

@@ -20,8 +20,10 @@ def add_member(
     fields: dict[str, object] = {"is_active": active, "language": language}
     if email is not None:
         fields["email"] = email
-    user: User = UserFactory(**fields)
-    return MembershipFactory(organization=org, user=user, role=role, billing_rights=billing_rights)
+    user: User = UserFactory.create(**fields)
+    return MembershipFactory.create(
+        organization=org, user=user, role=role, billing_rights=billing_rights
+    )
 
 
 def add_legal_representative(org: Organization, *, active: bool = True) -> Membership:

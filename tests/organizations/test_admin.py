@@ -28,7 +28,7 @@ USERS = "/admin/accounts/user/"
 
 @pytest.fixture
 def superuser(db: Any) -> User:
-    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    return UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def as_superuser(superuser: User) -> Client:
 
 @pytest.fixture
 def support(db: Any) -> User:
-    user = UserFactory(email="support@example.com", is_staff=True)
+    user = UserFactory.create(email="support@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     return user
 
@@ -50,7 +50,7 @@ def _user_admin() -> Any:
 def _request(user: User) -> Any:
     request = RequestFactory().post("/admin/")
     request.user = user
-    request._messages = CookieStorage(request)
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]  # as MessageMiddleware
     return request
 
 
@@ -268,7 +268,7 @@ def test_support_can_deactivate_through_action(support: User, alice: User, bob: 
 
 
 def test_view_only_staff_cannot_deactivate(alice: User, bob: User) -> None:
-    viewer = UserFactory(is_staff=True)
+    viewer = UserFactory.create(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
     client = signed_in(viewer)
 
@@ -413,7 +413,7 @@ def test_support_reactivates_a_deactivated_user(support: User, bob: User) -> Non
 
 
 def test_view_only_staff_cannot_reactivate(bob: User) -> None:
-    viewer = UserFactory(email="viewer@example.com", is_staff=True)
+    viewer = UserFactory.create(email="viewer@example.com", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
     bob.is_active = False
     bob.save(update_fields=["is_active"])

@@ -64,9 +64,9 @@ def _demote_other(mine: Membership, theirs: Membership) -> None:
 def _round(n: int, action: Action) -> tuple[Organization, list[BaseException | None], list[int]]:
     """One organization with legal representatives A and B; both act at once. Returns the
     organization, what each thread raised (None: its change was made) and the users A and B."""
-    org = OrganizationFactory(name=f"Race {n}", slug=f"race-{n}")
-    a = MembershipFactory(organization=org, role=Role.LEGAL_REPRESENTATIVE)
-    b = MembershipFactory(organization=org, role=Role.LEGAL_REPRESENTATIVE)
+    org = OrganizationFactory.create(name=f"Race {n}", slug=f"race-{n}")
+    a = MembershipFactory.create(organization=org, role=Role.LEGAL_REPRESENTATIVE)
+    b = MembershipFactory.create(organization=org, role=Role.LEGAL_REPRESENTATIVE)
     barrier = threading.Barrier(2, timeout=TIMEOUT)
     outcomes: list[BaseException | None] = [None, None]
 
@@ -145,10 +145,10 @@ def test_two_legal_representatives_racing_leave_one(
 def test_deactivating_both_legal_representatives_at_once_leaves_one() -> None:
     """Support deactivates A while, at the same moment, someone deactivates B."""
     for n in range(ROUNDS):
-        org = OrganizationFactory(name=f"Deactivate {n}", slug=f"deactivate-{n}")
-        users = [UserFactory(), UserFactory()]
+        org = OrganizationFactory.create(name=f"Deactivate {n}", slug=f"deactivate-{n}")
+        users = [UserFactory.create(), UserFactory.create()]
         for user in users:
-            MembershipFactory(organization=org, user=user, role=Role.LEGAL_REPRESENTATIVE)
+            MembershipFactory.create(organization=org, user=user, role=Role.LEGAL_REPRESENTATIVE)
         barrier = threading.Barrier(2, timeout=TIMEOUT)
         outcomes: list[BaseException | None] = [None, None]
 

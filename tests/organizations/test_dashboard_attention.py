@@ -48,12 +48,14 @@ def in_days(n: int) -> Any:
 def test_products_expiring_in_the_next_30_days_nearest_first(
     as_alice: Client, acme: Organization, dave: User
 ) -> None:
-    ProductFactory(organization=acme, name="later.ch", expires_on=in_days(25), auto_renew=True)
-    ProductFactory(organization=acme, name="sooner.ch", expires_on=in_days(3))
-    ProductFactory(organization=acme, name="far.ch", expires_on=in_days(45))
-    ProductFactory(organization=acme, name="gone.ch", expires_on=in_days(-1))
+    ProductFactory.create(
+        organization=acme, name="later.ch", expires_on=in_days(25), auto_renew=True
+    )
+    ProductFactory.create(organization=acme, name="sooner.ch", expires_on=in_days(3))
+    ProductFactory.create(organization=acme, name="far.ch", expires_on=in_days(45))
+    ProductFactory.create(organization=acme, name="gone.ch", expires_on=in_days(-1))
     keller = Organization.objects.get(slug="keller")
-    ProductFactory(organization=keller, name="keller.de", expires_on=in_days(2))
+    ProductFactory.create(organization=keller, name="keller.de", expires_on=in_days(2))
 
     expiring = card(main_of(as_alice), "expiring-heading")
 
@@ -70,8 +72,8 @@ def test_products_expiring_in_the_next_30_days_nearest_first(
 def test_a_collaborator_sees_only_the_products_given_to_them(
     as_erin: Client, acme: Organization, erin: User
 ) -> None:
-    ProductFactory(organization=acme, name="not-erins.ch", expires_on=in_days(5))
-    given = ProductFactory(organization=acme, name="erins.ch", expires_on=in_days(6))
+    ProductFactory.create(organization=acme, name="not-erins.ch", expires_on=in_days(5))
+    given = ProductFactory.create(organization=acme, name="erins.ch", expires_on=in_days(6))
     given.assignees.add(erin)
 
     expiring = card(main_of(as_erin), "expiring-heading")
@@ -188,7 +190,7 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_numbers(
     few and counts the rest in the database)."""
     client = signed_in(alice)
     for i in range(n):
-        ProductFactory(organization=acme, expires_on=in_days(1 + i))
+        ProductFactory.create(organization=acme, expires_on=in_days(1 + i))
         make_request(acme, alice, title=f"Request {i}")
     client.get(DASHBOARD)  # warm the session and caches
 

@@ -56,7 +56,7 @@ def _snapshot(own_session: str | None = None) -> dict[str, list[dict[str, Any]]]
     """
     dump: dict[str, list[dict[str, Any]]] = {}
     for model in apps.get_models(include_auto_created=True):
-        rows = model._base_manager.order_by("pk")  # type: ignore[attr-defined]
+        rows = model._base_manager.order_by("pk")
         if model is Session and own_session:
             rows = rows.exclude(session_key=own_session)
         dump[model._meta.label] = list(rows.values())

@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from core.models import AuditEvent, Notification
 from organizations import services
 from organizations.models import Invitation, Membership, Organization, Role
 from organizations.services import MembershipError
-from tests.conftest import membership, signed_in
+from tests.conftest import ClientResponse, membership, signed_in
 from tests.factories import UserFactory
 
 
@@ -46,10 +45,10 @@ def _link_in_email(to: str) -> str:
 @pytest.fixture
 def frank(db: Any) -> User:
     """Someone with an account but no organization of Acme's: the person invited."""
-    return UserFactory(email="frank@example.com", first_name="Frank", last_name="Huber")
+    return UserFactory.create(email="frank@example.com", first_name="Frank", last_name="Huber")
 
 
-def _main(response: HttpResponse) -> str:
+def _main(response: ClientResponse) -> str:
     """The page's own content, without the frame's menus and forms."""
     page = response.content.decode()
     return page[page.index("<main") : page.index("</main>")]
@@ -258,7 +257,7 @@ def test_accept_email_match_ignores_case(
     alice: User, acme: Organization, invited: str, account: str
 ) -> None:
     # The factory stores the address as given, as an account from before normalisation would.
-    frank = UserFactory(email=account)
+    frank = UserFactory.create(email=account)
     invitation = Invitation.objects.create(
         organization=acme,
         email=invited,
@@ -290,7 +289,7 @@ def test_anonymous_sees_sign_in_and_nothing_changes(
     assert Invitation.objects.get().accepted_at is None
 
 
-def _sign_up(client: Client, next_url: str) -> HttpResponse:
+def _sign_up(client: Client, next_url: str) -> ClientResponse:
     return client.post(
         f"/accounts/signup/?next={quote(next_url)}",
         {

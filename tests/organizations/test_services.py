@@ -488,6 +488,7 @@ def test_sign_up_creates_user_and_organization(db: Any) -> None:
         language="it",
     )
 
+    assert user is not None
     assert user.email == "grace@example.com"
     assert user.language == "it"
     org = Organization.objects.get(slug="hopper-gmbh")
@@ -530,7 +531,7 @@ def test_update_organization_refused_for_outsider(
 def test_deleting_user_keeps_their_audit_trail(alice: User, acme: Organization) -> None:
     frank = add_legal_representative(acme).user
     services.do_change_role(membership(alice, acme), role=Role.EXTERNAL, actor=frank)
-    other = UserFactory()
+    other = UserFactory.create()
 
     services.do_delete_user(alice, actor=other)
 

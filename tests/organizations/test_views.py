@@ -7,7 +7,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -15,7 +14,7 @@ from accounts.models import User
 from core.models import AuditEvent, Notification
 from organizations import services
 from organizations.models import Invitation, Membership, Organization, Role
-from tests.conftest import membership, signed_in
+from tests.conftest import ClientResponse, membership, signed_in
 from tests.organizations.helpers import add_legal_representative, add_member
 
 
@@ -49,7 +48,7 @@ def _state() -> dict[str, Any]:
     }
 
 
-def _main(response: HttpResponse) -> str:
+def _main(response: ClientResponse) -> str:
     page = response.content.decode()
     return page[page.index("<main") : page.index("</main>")]
 
@@ -562,7 +561,7 @@ def test_switching_organizations_remembers_current(alice: User, acme: Organizati
 def test_home_without_organization_lists_none(db: Any) -> None:
     from tests.factories import UserFactory
 
-    loner = UserFactory()
+    loner = UserFactory.create()
     client = signed_in(loner)
 
     response = client.get("/", follow=True)

@@ -60,7 +60,7 @@ def test_every_inline_derives_from_the_base_inline() -> None:
 @pytest.fixture
 def agent(db: Any) -> User:
     ensure_support_group()
-    user = UserFactory(email="agent@example.com", is_staff=True)
+    user = UserFactory.create(email="agent@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     return user
 
@@ -119,7 +119,9 @@ def test_support_crawl_shows_no_secret(agent: User, world: dict[str, list[str]])
 
 
 def test_superuser_crawl_shows_no_secret_either(world: dict[str, list[str]]) -> None:
-    client = signed_in(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    client = signed_in(
+        UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
+    )
     leaks = []
     for url in _admin_urls():
         page = client.get(url).content.decode()
@@ -153,7 +155,9 @@ def test_filtering_on_an_undeclared_lookup_is_refused(
 def test_filtering_on_undeclared_lookups_is_refused_for_superusers_too(
     world: dict[str, list[str]],
 ) -> None:
-    client = signed_in(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    client = signed_in(
+        UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
+    )
     assert client.get("/admin/portal/notification/?body_text__regex=.").status_code == 400
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def support(db: Any) -> User:
-    user = UserFactory(email="support@example.com", is_staff=True)
+    user = UserFactory.create(email="support@example.com", is_staff=True)
     user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     return user
 
@@ -93,7 +93,7 @@ def test_support_saving_unchanged_leaves_no_event_and_no_email(support: User, bo
 def test_every_other_admin_change_is_audited_by_the_base_admin(
     acme: Organization, alice: User
 ) -> None:
-    root = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    root = UserFactory.create(email="root@example.com", is_staff=True, is_superuser=True)
     client = signed_in(root)
     url = f"/admin/organizations/organization/{acme.pk}/change/"
     data = change_form_data(client, url)

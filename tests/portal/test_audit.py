@@ -133,7 +133,7 @@ def test_record_event_by_an_anonymous_actor_names_nobody(db: Any) -> None:
 
 
 def test_record_event_survives_the_actor_being_deleted(alice: User) -> None:
-    staff = UserFactory(email="former-staff@example.com", is_staff=True)
+    staff = UserFactory.create(email="former-staff@example.com", is_staff=True)
     event = record_event(
         AccountAction.USER_DEACTIVATED, actor=staff, target=alice, subject_user=alice
     )

@@ -148,7 +148,7 @@ def broker(tmp_path: Path, one_real_worker_at_a_time: None) -> Broker:
     # The worker's settings put the filesystem broker under its own data folder; the test
     # process publishes into the same folders.
     worker_data = tmp_path / "worker"
-    options = {
+    options: dict[str, Any] = {
         name: value.replace(str(settings.DATA_DIR), str(worker_data))
         if isinstance(value, str)
         else value
@@ -170,16 +170,16 @@ def publishing_to(url: str, transport_options: dict[str, Any]) -> Iterator[None]
         # Close kombu's shared pools and forget them, as Celery does after a fork: the next
         # publish opens a connection to whatever broker the configuration names then.
         kombu.pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        celery_app._pool = None  # type: ignore[attr-defined]  # private, not in celery-types
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]  # the same
 
     drop_pools()
-    conf.broker_url, conf.broker_transport_options = url, transport_options
+    conf.broker_url, conf.broker_transport_options = url, transport_options  # type: ignore[misc]
     try:
         yield
     finally:
         drop_pools()
-        conf.broker_url, conf.broker_transport_options = saved
+        conf.broker_url, conf.broker_transport_options = saved  # type: ignore[misc]
 
 
 @pytest.fixture

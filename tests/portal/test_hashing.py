@@ -42,7 +42,7 @@ def test_the_project_hashes_with_argon2id_at_19_mib() -> None:
 def test_a_hash_with_djangos_old_parameters_is_upgraded_at_sign_in() -> None:
     old = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
     assert "m=102400" in old
-    user = UserFactory(email="olga@example.com")
+    user = UserFactory.create(email="olga@example.com")
     User.objects.filter(pk=user.pk).update(password=old)
 
     with override_settings(PASSWORD_HASHERS=PROJECT_HASHERS):

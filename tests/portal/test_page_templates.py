@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 from django.template import engines
 from django.test import RequestFactory
 from django.urls import resolve
@@ -14,7 +15,9 @@ from django.utils import translation
 from accounts.models import User
 
 
-def render(source: str, context: dict[str, object] | None = None, request: object = None) -> str:
+def render(
+    source: str, context: dict[str, object] | None = None, request: HttpRequest | None = None
+) -> str:
     return str(engines["jinja2"].from_string(source).render(context or {}, request))
 
 

@@ -60,7 +60,8 @@ def _database_options(tmp_path: Path, **env: str) -> dict[str, str]:
     code = "import json\nprint(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
     result = _run_settings(tmp_path, f"from django.conf import settings\n{code}", **env)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    options: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return options
 
 
 def test_the_timeout_is_sent_when_connecting_to_postgresql(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ import re
 import time
 
 import pyotp
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 from security.models import TOTPDevice
+from tests.conftest import ClientResponse
 from tests.factories import PASSWORD
 
 STEP = 30
@@ -41,7 +41,7 @@ def wrong_code(device: TOTPDevice) -> str:
     return next(c for c in (f"{n:06d}" for n in range(0, 1_000_000, 7919)) if c not in near)
 
 
-def sign_in(client: Client, user: User, *, next_url: str | None = None) -> HttpResponse:
+def sign_in(client: Client, user: User, *, next_url: str | None = None) -> ClientResponse:
     """Post the right password, as the sign-in page does."""
     data = {"email": user.email, "password": PASSWORD}
     if next_url is not None:
@@ -58,7 +58,7 @@ def is_verified(client: Client) -> bool:
     """Whether the server sees the client's session as verified by a second factor."""
     response = client.get(reverse("accounts:profile"))
     user = response.wsgi_request.user
-    return bool(user.is_authenticated and user.is_verified())
+    return bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # django-otp's middleware adds it
 
 
 def shown_secret(page: str) -> str:

@@ -30,7 +30,7 @@ USERS = "/admin/accounts/user/"
 
 @pytest.fixture
 def staff(db: Any) -> User:
-    return UserFactory(email="support@example.com", is_staff=True, is_superuser=True)
+    return UserFactory.create(email="support@example.com", is_staff=True, is_superuser=True)
 
 
 def test_admin_for_staff_with_verified_second_factor_opens(staff: User) -> None:
@@ -129,8 +129,8 @@ def test_admin_opens_after_signing_in_again_with_the_added_method(
 
 
 def test_admin_index_lists_staff_without_second_factor_to_superusers(staff: User) -> None:
-    UserFactory(email="new-agent@example.com", is_staff=True)
-    UserFactory(email="customer@example.com")
+    UserFactory.create(email="new-agent@example.com", is_staff=True)
+    UserFactory.create(email="customer@example.com")
 
     page = unescaped_html(signed_in(staff).get(ADMIN))
 
@@ -141,8 +141,8 @@ def test_admin_index_lists_staff_without_second_factor_to_superusers(staff: User
 
 
 def test_admin_index_does_not_list_them_to_support_agents(staff: User) -> None:
-    UserFactory(email="new-agent@example.com", is_staff=True)
-    agent = UserFactory(email="agent@example.com", is_staff=True)
+    UserFactory.create(email="new-agent@example.com", is_staff=True)
+    agent = UserFactory.create(email="agent@example.com", is_staff=True)
     agent.user_permissions.add(*Permission.objects.filter(codename="view_user"))
 
     page = unescaped_html(signed_in(agent).get(ADMIN))

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
-from django.http import HttpResponse
+from django.contrib.auth.hashers import check_password
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from accounts.session_store import SessionStore
 from core.models import AuditEvent, Notification
 from security import app_passwords
 from security.models import ApplicationPassword
-from tests.conftest import signed_in, unescaped_html, with_authenticator
+from tests.conftest import ClientResponse, signed_in, unescaped_html, with_authenticator
 from tests.factories import PASSWORD
 from tests.security.helpers import is_signed_in
 
@@ -67,7 +67,7 @@ def create(
 
 def generate(
     client: Client, name: str = "Thunderbird", services: list[str] | None = None
-) -> HttpResponse:
+) -> ClientResponse:
     return client.post(NEW_URL, {"name": name, "services": services or ALL_SERVICES})
 
 
@@ -82,9 +82,9 @@ def verify(
     key: str | None = SERVICE_KEY,
     ip: str = SERVER_IP,
     client: Client | None = None,
-) -> HttpResponse:
+) -> ClientResponse:
     """Ask the login check as a mail server does. `body` is sent as JSON unless it is bytes."""
-    headers = {} if key is None else {"HTTP_AUTHORIZATION": f"Service {key}"}
+    headers: dict[str, Any] = {} if key is None else {"HTTP_AUTHORIZATION": f"Service {key}"}
     payload = body if isinstance(body, bytes) else json.dumps(body)
     return (client or Client()).post(
         VERIFY_URL, payload, content_type="application/json", REMOTE_ADDR=ip, **headers
@@ -437,7 +437,7 @@ def test_revoke_all_with_none_goes_back_to_the_list(alice: User) -> None:
 )
 def test_verify_without_right_service_key_is_401(alice: User, authorization: str | None) -> None:
     _row, secret = create(alice)
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers: dict[str, Any] = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
 
     response = Client().post(
         VERIFY_URL,
@@ -633,7 +633,7 @@ def test_verify_unknown_email_costs_one_password_hash_like_a_known_one(
 ) -> None:
     """The same argon2 cost whether or not the address has an account: no timing oracle."""
     calls: list[str] = []
-    real = app_passwords.check_password
+    real = check_password
 
     def counting(password: str, encoded: str, *args: Any, **kwargs: Any) -> bool:
         calls.append(encoded)
@@ -673,6 +673,8 @@ def test_verify_refusals_are_limited_per_account_and_address(
     assert other_address.json() == ALLOW  # the owner, elsewhere, is not held up either
     row.refresh_from_db()
     assert row.last_used_ip == "198.51.100.7"
+    assert row.last_used_at is not None
+    assert used_at is not None
     assert row.last_used_at >= used_at
 
     clock.shift(window)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -87,7 +87,7 @@ def loaded_totp(pk: int) -> Callable[[str], Callable[[], bool]]:
 
 
 def test_same_totp_code_twice_at_once_is_accepted_once() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     for n in range(ROUNDS):
         device = with_authenticator(user)
         code = code_for(device)
@@ -101,7 +101,7 @@ def test_same_totp_code_twice_at_once_is_accepted_once() -> None:
 
 def test_same_totp_code_in_two_browsers_at_once_signs_in_one() -> None:
     for n in range(PAGE_ROUNDS):
-        user = UserFactory()
+        user = UserFactory.create()
         device = with_authenticator(user)
         browsers = [Client(), Client()]
         for browser in browsers:
@@ -117,7 +117,7 @@ def test_same_totp_code_in_two_browsers_at_once_signs_in_one() -> None:
 
 
 def test_same_emergency_code_twice_at_once_is_accepted_once() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     for n in range(ROUNDS):
         device = EmergencyCodesDevice.objects.create(user=user, name=f"Codes {n}")
         codes = device.replace_codes()
@@ -131,7 +131,7 @@ def test_same_emergency_code_twice_at_once_is_accepted_once() -> None:
 
 def test_same_emergency_code_in_two_browsers_at_once_signs_in_one() -> None:
     for n in range(PAGE_ROUNDS):
-        user = UserFactory()
+        user = UserFactory.create()
         with_authenticator(user)
         code = services.do_regenerate_emergency_codes(user, actor=user)[0]
         browsers = [Client(), Client()]
@@ -147,8 +147,8 @@ def test_same_emergency_code_in_two_browsers_at_once_signs_in_one() -> None:
 
 
 @pytest.fixture
-def requiring_org(db: Any) -> Iterator[Organization]:
-    org = OrganizationFactory(name="Strict SA", slug="strict")
+def requiring_org(db: Any) -> Organization:
+    org = OrganizationFactory.create(name="Strict SA", slug="strict")
     OrganizationSecurityPolicy.objects.create(organization=org, require_two_factor=True)
     return org
 
@@ -157,8 +157,8 @@ def test_removing_both_methods_at_once_keeps_one_when_required(
     requiring_org: Organization,
 ) -> None:
     for n in range(ROUNDS):
-        user: User = UserFactory()
-        MembershipFactory(organization=requiring_org, user=user, role=Role.COLLABORATOR)
+        user: User = UserFactory.create()
+        MembershipFactory.create(organization=requiring_org, user=user, role=Role.COLLABORATOR)
         devices = [with_authenticator(user), with_authenticator(user)]
         copies = [TOTPDevice.objects.get(pk=d.pk) for d in devices]
         outcomes = race(

@@ -20,7 +20,6 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.db import models
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -30,7 +29,7 @@ from core.models import AuditEvent, Notification
 from security import kauth, services
 from security.methods import has_two_factor, public_id
 from security.models import KAuthChallenge, KAuthDevice, KAuthEnrollment
-from tests.conftest import signed_in
+from tests.conftest import ClientResponse, signed_in
 from tests.factories import PASSWORD
 
 ENROLL_URL = reverse("security:kauth-api-enroll")
@@ -66,7 +65,7 @@ def call(
     method: str = "post",
     authorization: str | None = None,
     ip: str = PHONE_IP,
-) -> HttpResponse:
+) -> ClientResponse:
     headers = {}
     if authorization is not None:
         headers["Authorization"] = authorization

@@ -49,14 +49,16 @@ def test_move_to_a_new_phone_keeps_two_factor_on(alice: User) -> None:
     _approve_pending(old)
     response = client.post(move_url, {"action": "continue"})
     assert response.status_code == 302
-    enroll_page = client.get(response.url).content.decode()
+    enroll_page = client.get(response["Location"]).content.decode()
     link = re.search(r'id="kauth-link" class="secret" type="text" value="([^"]+)"', enroll_page)
     assert link is not None
     code = link.group(1).rstrip("/").rsplit("/", 1)[-1]
-    new_device, _credential, seed = kauth.do_enroll_device(code)  # type: ignore[misc]
+    enrolled = kauth.do_enroll_device(code)
+    assert enrolled is not None
+    new_device, _credential, seed = enrolled
     assert has_two_factor(alice)  # the old phone still counts while the new one is unconfirmed
 
-    done = client.post(response.url, {"code": pyotp.TOTP(_b32(seed)).now()})
+    done = client.post(response["Location"], {"code": pyotp.TOTP(_b32(seed)).now()})
 
     assert done.status_code == 302
     assert not KAuthDevice.objects.filter(pk=old.pk).exists()
@@ -76,17 +78,19 @@ def test_move_keeps_kauth_the_preferred_method(alice: User) -> None:
     assert preferred_method(alice) == KAuthDevice.objects.get(pk=new_device.pk)
 
 
-def _move(client: Client, old: KAuthDevice) -> tuple[KAuthDevice, str]:
+def _move(client: Client, old: KAuthDevice) -> tuple[KAuthDevice, bytes]:
     move_url = f"/security/two-factor/kauth/{old.pk}/move/"
     client.post(move_url, {"action": "push"})
     _approve_pending(old)
     response = client.post(move_url, {"action": "continue"})
-    enroll_page = client.get(response.url).content.decode()
+    enroll_page = client.get(response["Location"]).content.decode()
     link = re.search(r'id="kauth-link" class="secret" type="text" value="([^"]+)"', enroll_page)
     assert link is not None
     code = link.group(1).rstrip("/").rsplit("/", 1)[-1]
-    new_device, _credential, seed = kauth.do_enroll_device(code)  # type: ignore[misc]
-    done = client.post(response.url, {"code": pyotp.TOTP(_b32(seed)).now()})
+    enrolled = kauth.do_enroll_device(code)
+    assert enrolled is not None
+    new_device, _credential, seed = enrolled
+    done = client.post(response["Location"], {"code": pyotp.TOTP(_b32(seed)).now()})
     assert done.status_code == 302
     return new_device, seed
 

@@ -19,7 +19,6 @@ import pyotp
 import pytest
 import time_machine
 from django.conf import settings
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -32,7 +31,7 @@ from security.kauth_views import ENROLLMENT_CODE_KEY
 from security.methods import has_two_factor
 from security.models import KAuthChallenge, KAuthDevice, KAuthEnrollment
 from security.second_step import KAUTH_ATTEMPT_KEY
-from tests.conftest import signed_in, unescaped_html
+from tests.conftest import ClientResponse, signed_in, unescaped_html
 from tests.factories import PASSWORD
 
 VERIFY_URL = reverse("security:verify")
@@ -70,7 +69,7 @@ class Phone:
         self.credential = ""
         self.seed = ""
 
-    def _post(self, url: str, body: dict[str, Any]) -> HttpResponse:
+    def _post(self, url: str, body: dict[str, Any]) -> ClientResponse:
         return self.client.post(
             url,
             data=json.dumps(body),
@@ -78,7 +77,7 @@ class Phone:
             headers={"Authorization": f"KAuth {self.credential}"} if self.credential else {},
         )
 
-    def enroll(self, code: str) -> HttpResponse:
+    def enroll(self, code: str) -> ClientResponse:
         response = self._post(ENROLL_API, {"code": code})
         if response.status_code == 201:
             self.credential = response.json()["credential"]
@@ -97,15 +96,15 @@ class Phone:
         challenges: list[dict[str, Any]] = response.json()["challenges"]
         return challenges
 
-    def answer(self, challenge_id: str, verb: str, number: int | None = None) -> HttpResponse:
+    def answer(self, challenge_id: str, verb: str, number: int | None = None) -> ClientResponse:
         url = reverse("security:kauth-api-answer", args=[challenge_id, verb])
         return self._post(url, {"number": number} if verb == "approve" else {})
 
-    def approve(self, number: int) -> HttpResponse:
+    def approve(self, number: int) -> ClientResponse:
         [waiting] = self.pending()
         return self.answer(waiting["id"], "approve", number)
 
-    def deny(self) -> HttpResponse:
+    def deny(self) -> ClientResponse:
         [waiting] = self.pending()
         return self.answer(waiting["id"], "deny")
 
@@ -124,7 +123,7 @@ def browser(ip: str = LOGIN_IP, user_agent: str = FIREFOX) -> Client:
     return Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
 
 
-def pass_password(client: Client, user: User, *, next_url: str | None = None) -> HttpResponse:
+def pass_password(client: Client, user: User, *, next_url: str | None = None) -> ClientResponse:
     data = {"email": user.email, "password": PASSWORD}
     if next_url:
         data["next"] = next_url
@@ -136,7 +135,7 @@ def pass_password(client: Client, user: User, *, next_url: str | None = None) ->
 
 def verify_post(
     client: Client, device: KAuthDevice, action: str, *, htmx: bool = False
-) -> HttpResponse:
+) -> ClientResponse:
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(
         VERIFY_URL, {"action": action, "method": device.persistent_id}, headers=headers
@@ -161,7 +160,7 @@ def shown_number(page: str) -> int:
 def is_verified(client: Client) -> bool:
     response = client.get(reverse("accounts:profile"))
     user = response.wsgi_request.user
-    return response.status_code == 200 and bool(user.is_authenticated and user.is_verified())
+    return response.status_code == 200 and bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # django-otp's middleware adds it
 
 
 def is_signed_in(client: Client) -> bool:

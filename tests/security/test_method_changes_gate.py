@@ -10,6 +10,8 @@ the two tables below, so nobody adds a way to change the methods without the gat
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 PREFIX = "security/two-factor/"
 
 # Route names that add, replace or remove a way in: the recent-password gate.
-GATED = {
+GATED: dict[str, dict[str, Any]] = {
     "totp-add": {},
     "totp-confirm": {"pk": 1},
     "sms-add": {},

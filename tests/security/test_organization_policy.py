@@ -150,7 +150,7 @@ def test_member_without_two_factor_may_still_leave(as_erin: Client, acme: Organi
 def test_member_without_two_factor_may_use_other_organizations(
     erin: User, acme: Organization, studio_carol: Organization
 ) -> None:
-    MembershipFactory(organization=studio_carol, user=erin, role=Role.COLLABORATOR)
+    MembershipFactory.create(organization=studio_carol, user=erin, role=Role.COLLABORATOR)
     require_two_factor(acme)
     client = signed_in(erin)
     assert client.get(reverse("organizations:dashboard", args=["studio-carol"])).status_code == 200

@@ -36,7 +36,7 @@ def sent_count() -> int:
 
 
 def person_at(ip: str) -> tuple[User, Client]:
-    user = UserFactory()
+    user = UserFactory.create()
     client = signed_in(user)
     client.defaults["REMOTE_ADDR"] = ip
     return user, client

@@ -111,7 +111,7 @@ def test_products_filtered_by_tags_must_carry_every_tag(alice: User, acme: Organ
     first = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
     second = do_create_tag(membership(alice, acme), "Urgent", BLUE, actor=alice)
     both, only_first, _none = (
-        ProductFactory(organization=acme, name=n) for n in ("both.ch", "first.ch", "none.ch")
+        ProductFactory.create(organization=acme, name=n) for n in ("both.ch", "first.ch", "none.ch")
     )
     first.products.add(both, only_first)
     second.products.add(both)
@@ -133,8 +133,8 @@ def test_products_filtered_by_tags_must_carry_every_tag(alice: User, acme: Organ
 def test_a_collaborator_lists_only_the_products_given_to_them(
     alice: User, erin: User, acme: Organization
 ) -> None:
-    given = ProductFactory(organization=acme, name="given.ch")
-    ProductFactory(organization=acme, name="hidden.ch")
+    given = ProductFactory.create(organization=acme, name="given.ch")
+    ProductFactory.create(organization=acme, name="hidden.ch")
     given.assignees.add(erin)
 
     results = _client(erin, acme, "products-read").get(PRODUCTS).json()["results"]
@@ -146,7 +146,7 @@ def test_products_of_another_organization_never_appear(
     alice: User, dave: User, acme: Organization
 ) -> None:
     keller = Organization.objects.get(slug="keller")
-    ProductFactory(organization=keller, name="keller.de")
+    ProductFactory.create(organization=keller, name="keller.de")
 
     assert _client(alice, acme).get(PRODUCTS).json()["count"] == 0
 
@@ -194,8 +194,8 @@ def test_copies_of_one_tag_count_once_up_to_the_documented_maximum(
     """The schema says `maxItems: 10`: ten copies are one filter, eleven are refused (issue 15:
     a generated client cannot know that copies would count once)."""
     (tag,) = _tags(alice, acme, 1)
-    tag.products.add(ProductFactory(organization=acme, name="tagged.ch"))
-    ProductFactory(organization=acme, name="untagged.ch")
+    tag.products.add(ProductFactory.create(organization=acme, name="tagged.ch"))
+    ProductFactory.create(organization=acme, name="untagged.ch")
     client = _client(alice, acme, "products-read")
 
     ten = client.get(f"{PRODUCTS}?" + "&".join([f"tag={tag.slug}"] * 10))
@@ -214,7 +214,7 @@ def test_the_tag_filter_is_one_query_whatever_the_number_of_tags(
     from django.test.utils import CaptureQueriesContext
 
     tags = _tags(alice, acme, 10)
-    product = ProductFactory(organization=acme, name="all.ch")
+    product = ProductFactory.create(organization=acme, name="all.ch")
     for tag in tags:
         tag.products.add(product)
     client = _client(alice, acme, "products-read")

@@ -22,8 +22,8 @@ def test_the_dashboard_groups_products_by_tag(
     as_alice: Client, alice: User, acme: Organization
 ) -> None:
     tag = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
-    tag.products.add(ProductFactory(organization=acme, name="client-a.ch"))
-    ProductFactory(organization=acme, name="loose.ch")
+    tag.products.add(ProductFactory.create(organization=acme, name="client-a.ch"))
+    ProductFactory.create(organization=acme, name="loose.ch")
 
     page = visible_text(as_alice.get(reverse("organizations:dashboard", args=["acme"])))
 
@@ -36,9 +36,9 @@ def test_a_collaborator_sees_only_the_products_given_to_them(
     alice: User, erin: User, acme: Organization
 ) -> None:
     tag = do_create_tag(membership(alice, acme), "Client A", BLUE, actor=alice)
-    given = ProductFactory(organization=acme, name="given.ch")
+    given = ProductFactory.create(organization=acme, name="given.ch")
     given.assignees.add(erin)
-    tag.products.add(given, ProductFactory(organization=acme, name="secret.ch"))
+    tag.products.add(given, ProductFactory.create(organization=acme, name="secret.ch"))
 
     page = visible_text(signed_in(erin).get(reverse("organizations:dashboard", args=["acme"])))
 

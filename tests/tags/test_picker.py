@@ -20,7 +20,7 @@ from tests.conftest import membership, signed_in, visible_text
 from tests.factories import ContactFactory, ProductFactory
 
 BLUE = "#0b5cad"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
 
 def _picker(product: Product) -> str:
@@ -29,7 +29,7 @@ def _picker(product: Product) -> str:
 
 @pytest.fixture
 def domain(acme: Organization) -> Product:
-    return ProductFactory(organization=acme, name="acme.ch")
+    return ProductFactory.create(organization=acme, name="acme.ch")
 
 
 @pytest.fixture
@@ -55,9 +55,9 @@ def test_filter_by_tags_keeps_products_with_every_tag(
     as_alice: Client, alice: User, acme: Organization, client_a: Tag
 ) -> None:
     urgent = do_create_tag(membership(alice, acme), "Urgent", BLUE, actor=alice)
-    both = ProductFactory(organization=acme, name="both.ch")
-    first = ProductFactory(organization=acme, name="first.ch")
-    ProductFactory(organization=acme, name="none.ch")
+    both = ProductFactory.create(organization=acme, name="both.ch")
+    first = ProductFactory.create(organization=acme, name="first.ch")
+    ProductFactory.create(organization=acme, name="none.ch")
     client_a.products.add(both, first)
     urgent.products.add(both)
     url = reverse("billing:product-list", args=["acme"])
@@ -77,7 +77,7 @@ def test_filter_by_tags_keeps_products_with_every_tag(
 def test_the_list_makes_the_same_queries_with_2_and_with_50_tags_on_1000_products(
     as_alice: Client, alice: User, acme: Organization, django_assert_max_num_queries: Any
 ) -> None:
-    owner = ContactFactory(organization=acme)
+    owner = ContactFactory.create(organization=acme)
     template = ProductFactory.build(organization=acme, owner=owner, payer=acme)
     Product.objects.bulk_create(
         [

@@ -167,7 +167,7 @@ def test_another_organizations_tag_or_product_is_not_found(
     keller = Organization.objects.get(slug="keller")
     theirs = do_create_tag(membership(dave, keller), "Theirs", BLUE, actor=dave)
     ours = do_create_tag(membership(alice, acme), "Ours", BLUE, actor=alice)
-    their_product = ProductFactory(organization=keller)
+    their_product = ProductFactory.create(organization=keller)
 
     with pytest.raises(Tag.DoesNotExist):
         do_assign_tag(membership(alice, acme), theirs, acme_products[0].pk)

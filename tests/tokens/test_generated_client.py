@@ -81,7 +81,7 @@ def test_a_generated_client_runs_the_newsletter_and_reads_products_and_tags(
     generated: ModuleType, live_server: Any, alice: User, acme: Organization
 ) -> None:
     tag = do_create_tag(membership(alice, acme), "Client A", "#0b5cad", actor=alice)
-    tag.products.add(ProductFactory(organization=acme, name="acme.ch"))
+    tag.products.add(ProductFactory.create(organization=acme, name="acme.ch"))
     newsletter = _client(generated, live_server.url, alice, acme, "newsletter")
     products = _client(generated, live_server.url, alice, acme, "products")
 

@@ -63,7 +63,7 @@ def tokens(
     newsletter and tagged products, and an offer request Studio Carol (a partner) can read."""
     MailingList.objects.create(organization=acme, name="Customers")
     do_create_tag(membership(alice, acme), "Client A", "#0b5cad", actor=alice).products.add(
-        ProductFactory(organization=acme)
+        ProductFactory.create(organization=acme)
     )
     make_partner(studio_carol)
     make_offer(acme, created_by=alice)

@@ -17,7 +17,6 @@ from core.crypto import digest
 from organizations.models import Organization
 from organizations.services import do_remove_member
 from tests.conftest import membership
-from tokens import authentication
 from tokens.authentication import RecentTokens, find_token, recent_tokens
 from tokens.models import ApiToken
 from tokens.services import do_create_token, do_revoke_tokens
@@ -46,7 +45,7 @@ class Clock:
 def monotonic_clock() -> Any:
     """The clock the token cache reads (time.monotonic), not the wall clock of `clock`."""
     fake = Clock()
-    with mock.patch.object(authentication.time, "monotonic", fake):
+    with mock.patch("tokens.authentication.time.monotonic", fake):
         yield fake
 
 
