@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.db import connections
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
 from django.test.signals import template_rendered
@@ -72,6 +73,38 @@ def clear_cache() -> None:
     keys = list(client.scan_iter(match=f"{REDIS_KEY_PREFIX}:*", count=1000))
     for start in range(0, len(keys), 1000):
         client.delete(*keys[start : start + 1000])
+
+
+def _statement_timeout(on: bool) -> None:
+    """Put the web requests' statement timeout (settings, PostgreSQL only) on this process's
+    database connections, or take it off; the next connection opened gets it."""
+    db = connections["default"].settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return
+    options = re.sub(r"\s*-c statement_timeout=\d+", "", db["OPTIONS"].get("options", ""))
+    if on:
+        options = f"{options} -c statement_timeout={settings.STATEMENT_TIMEOUT_MS}"
+    db["OPTIONS"]["options"] = options.strip()
+    connections["default"].close()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    """Creating and dropping the test database are not web requests: with several pytest-xdist
+    workers doing it at once on a busy machine, DROP DATABASE took longer than the 5 s of the
+    statement timeout, and the database was left behind for the next run to trip on."""
+    _statement_timeout(on=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The tests run with the statement timeout (tests/portal/test_statement_timeout.py checks
+    it); the database is dropped without it."""
+    with django_db_blocker.unblock():
+        _statement_timeout(on=True)
+    yield
+    with django_db_blocker.unblock():
+        _statement_timeout(on=False)
 
 
 @pytest.fixture(autouse=True)
