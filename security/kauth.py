@@ -229,6 +229,14 @@ def pending_for_device(device: KAuthDevice) -> list[KAuthChallenge]:
     )
 
 
+# The audit action of each answer the phone can give.
+ANSWER_ACTIONS = {
+    KAuthChallenge.Status.APPROVED: SecurityAction.TWO_FACTOR_KAUTH_APPROVED,
+    KAuthChallenge.Status.DENIED: SecurityAction.TWO_FACTOR_KAUTH_DENIED,
+    KAuthChallenge.Status.FAILED: SecurityAction.TWO_FACTOR_KAUTH_FAILED,
+}
+
+
 def do_answer_challenge(
     device: KAuthDevice, public_id: str, *, approve: bool, number: int | None = None
 ) -> str:
@@ -258,17 +266,16 @@ def do_answer_challenge(
             )
             return "refused"
         if not approve:
-            status, action = KAuthChallenge.Status.DENIED, SecurityAction.TWO_FACTOR_KAUTH_DENIED
+            status = KAuthChallenge.Status.DENIED
         elif number == challenge.number:
             status = KAuthChallenge.Status.APPROVED
-            action = SecurityAction.TWO_FACTOR_KAUTH_APPROVED
         else:
-            status, action = KAuthChallenge.Status.FAILED, SecurityAction.TWO_FACTOR_KAUTH_FAILED
+            status = KAuthChallenge.Status.FAILED
         challenge.status = status
         challenge.answered_at = now
         challenge.save(update_fields=["status", "answered_at"])
         record_event(
-            action,
+            ANSWER_ACTIONS[status],
             actor=None,
             target=device,
             subject_user=device.user,
